@@ -1,0 +1,233 @@
+"""The `infra` command line: parses arguments and dispatches to deployment_infra.commands.
+
+Exit codes: 0 success; 1 the operation refused or failed (policy violations, terraform error);
+2 bad input (unknown environment, unreadable file, invalid settings), nothing changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from deployment_infra import ui
+from deployment_infra.errors import InfraError
+
+# typer >= 0.29 vendors click; take its exception classes from wherever typer gets them
+_click = sys.modules[typer.BadParameter.__module__]
+
+app = typer.Typer(
+    name="infra",
+    help=(
+        "Deployment infrastructure for AWS af-south-1 (Cape Town), serving Nigeria.\n\n"
+        "Every command runs against the embedded AWS emulator by default (`--target local`, started "
+        "on demand) or real AWS with `--target aws`. Plans are checked by a policy gate (data "
+        "residency, tags, encryption) before anything is applied.\n\n"
+        "Example:  infra up --env dev   (emulator, state bootstrap, plan, gate, apply, summary)"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+emulator_app = typer.Typer(
+    help="The embedded AWS (moto server on 127.0.0.1). Example: infra emulator start", no_args_is_help=True
+)
+policy_app = typer.Typer(
+    help="The policy gate over `terraform show -json` plans. Example: infra policy check plan.json",
+    no_args_is_help=True,
+)
+app.add_typer(emulator_app, name="emulator")
+app.add_typer(policy_app, name="policy")
+
+
+class TargetName(str, Enum):
+    local = "local"
+    aws = "aws"
+
+
+EnvOpt = Annotated[
+    str, typer.Option("--env", "-e", help="Environment: a directory under terraform/environments/ (e.g. dev).")
+]
+TargetOpt = Annotated[
+    TargetName,
+    typer.Option(
+        "--target",
+        "-t",
+        envvar="INFRA_TARGET",
+        help="local = the embedded emulator (default); aws = real AWS with your credentials.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm destructive actions on protected environments.")]
+
+
+@app.command()
+def up(env: EnvOpt, target: TargetOpt = TargetName.local, yes: YesOpt = False) -> None:
+    """Bring an environment up: emulator, state bootstrap, plan, policy gate, apply, summary.
+
+    Idempotent: a second run finds nothing to change. Example: infra up --env dev
+    """
+    from deployment_infra.commands import lifecycle
+
+    raise typer.Exit(lifecycle.up(env, target.value, yes))
+
+
+@app.command()
+def down(env: EnvOpt, target: TargetOpt = TargetName.local, yes: YesOpt = False) -> None:
+    """Destroy every resource of an environment (protected ones ask first). Example: infra down --env dev"""
+    from deployment_infra.commands import lifecycle
+
+    raise typer.Exit(lifecycle.down(env, target.value, yes))
+
+
+@app.command()
+def status(env: EnvOpt, target: TargetOpt = TargetName.local, as_json: JsonOpt = False) -> None:
+    """List an environment's resources and outputs. Example: infra status --env dev --json"""
+    from deployment_infra.commands import lifecycle
+
+    raise typer.Exit(lifecycle.status(env, target.value, as_json))
+
+
+@app.command()
+def plan(env: EnvOpt, target: TargetOpt = TargetName.local, as_json: JsonOpt = False) -> None:
+    """Save a plan and check it with the policy gate; exit 1 and list violations if it fails.
+
+    The saved plan (and the gate's verdict) live under .infra/; `infra apply` applies only that plan.
+    Example: infra plan --env dev
+    """
+    from deployment_infra.commands import plan as plan_cmd
+
+    raise typer.Exit(plan_cmd.plan(env, target.value, as_json))
+
+
+@app.command()
+def apply(env: EnvOpt, target: TargetOpt = TargetName.local, yes: YesOpt = False) -> None:
+    """Apply the saved plan of an environment, only if it passed the gate. Example: infra apply --env dev"""
+    from deployment_infra.commands import plan as plan_cmd
+
+    raise typer.Exit(plan_cmd.apply(env, target.value, yes))
+
+
+@app.command()
+def bootstrap(target: TargetOpt = TargetName.local, as_json: JsonOpt = False) -> None:
+    """Create (or confirm) the state bucket and lock table in af-south-1. Idempotent.
+
+    Example: infra bootstrap --target aws
+    """
+    from deployment_infra.commands import plan as plan_cmd
+
+    raise typer.Exit(plan_cmd.bootstrap(target.value, as_json))
+
+
+@app.command()
+def unlock(
+    env: EnvOpt,
+    lock_id: Annotated[str, typer.Argument(help="The lock id printed by the failed command.")],
+    target: TargetOpt = TargetName.local,
+    yes: YesOpt = False,
+) -> None:
+    """Release a stale state lock whose holder is gone. Example: infra unlock --env dev 1b2c-..."""
+    from deployment_infra.commands import plan as plan_cmd
+
+    raise typer.Exit(plan_cmd.unlock(env, target.value, lock_id, yes))
+
+
+@app.command("envs")
+def environments(as_json: JsonOpt = False) -> None:
+    """List the environments (directories under terraform/environments/). Example: infra envs"""
+    from deployment_infra import settings
+    from deployment_infra.ui import print_json
+
+    s = settings.load()
+    rows = [(e.name, e.region, "yes" if e.protected else "no") for e in s.environments.values()]
+    if as_json:
+        print_json([{"name": n, "region": r, "protected": p == "yes"} for n, r, p in rows])
+    else:
+        ui.table("Environments", ["name", "region", "protected"], rows)
+
+
+@emulator_app.command("start")
+def emulator_start(as_json: JsonOpt = False) -> None:
+    """Start the emulator (if ours is not already running) and wait until it answers."""
+    from deployment_infra.commands import emulator
+
+    raise typer.Exit(emulator.start(as_json))
+
+
+@emulator_app.command("stop")
+def emulator_stop(as_json: JsonOpt = False) -> None:
+    """Stop the emulator that infra started here (never another process)."""
+    from deployment_infra.commands import emulator
+
+    raise typer.Exit(emulator.stop(as_json))
+
+
+@emulator_app.command("status")
+def emulator_status(as_json: JsonOpt = False) -> None:
+    """Say whether the emulator answers; exit 3 when it does not."""
+    from deployment_infra.commands import emulator
+
+    raise typer.Exit(emulator.status(as_json))
+
+
+@policy_app.command("check")
+def policy_check(
+    plan_json: Annotated[Path, typer.Argument(help="A file written by `terraform show -json PLANFILE`.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a saved plan JSON: exit 0 pass, 1 violations, 2 unreadable input.
+
+    Example: terraform show -json plan.tfplan > plan.json && infra policy check plan.json
+    """
+    from deployment_infra.commands import plan as plan_cmd
+
+    raise typer.Exit(plan_cmd.policy_check(plan_json, as_json))
+
+
+@policy_app.command("list")
+def policy_list(as_json: JsonOpt = False) -> None:
+    """List the gate's checks and their stable ids. Example: infra policy list"""
+    from deployment_infra.commands import plan as plan_cmd
+
+    raise typer.Exit(plan_cmd.list_checks(as_json))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every expected failure is one line on stderr and an exit code, never a traceback."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except InfraError as exc:
+        ui.error(str(exc))
+        return exc.exit_code
+    except _click.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            return 0
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        ui.error(f"{exc.format_message()}{where}")
+        return 2
+    except _click.Exit as exc:
+        return int(exc.exit_code)
+    except _click.Abort:
+        ui.error("aborted")
+        return 130
+    except _click.ClickException as exc:
+        ui.error(exc.format_message())
+        return 2
+    except KeyboardInterrupt:
+        ui.error("interrupted")
+        return 130
+    except Exception as exc:  # a bug: still one line, the traceback only on request
+        if os.environ.get("INFRA_DEBUG"):
+            raise
+        ui.error(f"internal error: {type(exc).__name__}: {exc} (set INFRA_DEBUG=1 for the traceback)")
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

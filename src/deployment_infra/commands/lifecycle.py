@@ -1,0 +1,93 @@
+"""`infra up`, `infra down` and `infra status`: an environment's whole life in three verbs."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from deployment_infra import ui
+from deployment_infra.bootstrap import bootstrap
+from deployment_infra.commands.common import context, show_violations, stack
+from deployment_infra.ui import print_json
+from deployment_infra.commands.plan import describe
+from deployment_infra.errors import UsageError
+from deployment_infra.stack import Stack, resources_of
+
+
+def up(env: str, target: str, yes: bool) -> int:
+    """Emulator (local) -> bootstrap -> plan -> gate -> apply -> summary."""
+    started = time.monotonic()
+    ctx = context(target)
+    st = stack(ctx, env)
+    ctx.target.prepare()
+    backend = bootstrap(ctx.settings, ctx.target).backend
+    outcome = st.plan(backend=backend)
+    if outcome.violations:
+        show_violations(outcome.violations)
+        ui.error(f"plan for {env} refused by the policy gate: nothing applied")
+        return 1
+    if not outcome.has_changes:
+        ui.ok(f"{env} is up to date: nothing to apply")
+    else:
+        deletes = outcome.changes.get("delete", 0) + outcome.changes.get("replace", 0)
+        if st.env.protected and deletes and not yes and not ui.confirm(f"The plan for {env} destroys {deletes}."):
+            raise UsageError(f"{env} is protected: destroying needs confirmation (or --yes); nothing applied")
+        ui.ok(f"gate passed: {describe(outcome)}")
+        st.apply()
+    summary(st)
+    ui.ok(f"{env} is up ({time.monotonic() - started:.0f}s)")
+    return 0
+
+
+def down(env: str, target: str, yes: bool) -> int:
+    """Destroy every resource of the environment (its state key stays, empty)."""
+    ctx = context(target)
+    st = stack(ctx, env)
+    if st.env.protected and not yes and not ui.confirm(f"Destroy every resource of {env}?"):
+        raise UsageError(f"{env} is protected: `down` needs confirmation (or --yes); nothing destroyed")
+    outcome = st.plan(destroy=True)
+    if not outcome.has_changes:
+        ui.ok(f"{env} has no resources: nothing to destroy")
+        return 0
+    ui.step(f"{env}: destroying {outcome.changes.get('delete', 0)} resources")
+    st.apply()
+    left = resources_of(st.state())
+    if left:
+        ui.error(f"{env}: {len(left)} resources remain after destroy: {', '.join(r['address'] for r in left[:5])}")
+        return 1
+    ui.ok(f"{env} is down: no resources left")
+    return 0
+
+
+def status(env: str, target: str, as_json: bool) -> int:
+    ctx = context(target)
+    st = stack(ctx, env)
+    resources = resources_of(st.state())
+    outputs = st.outputs()
+    if as_json:
+        print_json({"environment": env, "target": target, "resources": resources, "outputs": outputs})
+        return 0
+    summary(st, resources, outputs)
+    return 0
+
+
+def summary(st: Stack, resources: list[dict[str, Any]] | None = None, outputs: dict[str, Any] | None = None) -> None:
+    """A Rich summary of what exists: resources by type, then outputs."""
+    resources = resources_of(st.state()) if resources is None else resources
+    outputs = st.outputs() if outputs is None else outputs
+    by_type = Counter(r["type"] for r in resources)
+    ui.table(
+        f"{st.env.name} on {st.target.name}: {len(resources)} resources",
+        ["type", "count"],
+        sorted(by_type.items()),
+    )
+    ui.table(f"{st.env.name} outputs", ["output", "value"], [(k, _short(v)) for k, v in sorted(outputs.items())])
+    if not resources:
+        ui.out.print("(no resources)")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)

@@ -1,0 +1,112 @@
+"""`infra plan`, `infra apply`, `infra unlock`, `infra bootstrap` and `infra policy check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deployment_infra import policy, ui
+from deployment_infra import settings as settings_mod
+from deployment_infra.bootstrap import bootstrap as run_bootstrap
+from deployment_infra.commands.common import context, show_violations, stack
+from deployment_infra.ui import print_json
+from deployment_infra.errors import UsageError
+from deployment_infra.stack import PlanOutcome
+
+
+def describe(outcome: PlanOutcome) -> str:
+    c = outcome.changes
+    return (
+        f"{c.get('create', 0)} to create, {c.get('update', 0)} to update, "
+        f"{c.get('replace', 0)} to replace, {c.get('delete', 0)} to destroy"
+    )
+
+
+def plan(env: str, target: str, as_json: bool) -> int:
+    ctx = context(target)
+    st = stack(ctx, env)
+    outcome = st.plan()
+    if as_json:
+        print_json(
+            {
+                "environment": env,
+                "target": target,
+                "plan_file": str(outcome.plan_file),
+                "changes": outcome.changes,
+                "passed": outcome.passed,
+                "violations": [v.to_dict() for v in outcome.violations],
+            }
+        )
+    if outcome.violations:
+        show_violations(outcome.violations)
+        ui.error(f"plan for {env} refused by the policy gate: nothing will be applied")
+        return 1
+    if not as_json:
+        ui.ok(f"plan for {env} passed the gate: {describe(outcome)}; apply it with `infra apply --env {env}`")
+    return 0
+
+
+def apply(env: str, target: str, yes: bool) -> int:
+    ctx = context(target)
+    st = stack(ctx, env)
+    record = st.saved_plan()
+    destructive = record.get("destroy") or record.get("changes", {}).get("delete", 0) or record.get(
+        "changes", {}
+    ).get("replace", 0)
+    if st.env.protected and destructive and not yes and not ui.confirm(f"The plan for {env} destroys resources."):
+        raise UsageError(f"{env} is protected: destroying needs confirmation (or --yes); nothing applied")
+    st.apply()
+    ui.ok(f"{env} applied")
+    return 0
+
+
+def unlock(env: str, target: str, lock_id: str, yes: bool) -> int:
+    ctx = context(target)
+    st = stack(ctx, env)
+    if not yes and not ui.confirm(f"Release lock {lock_id} on {env}? Only do this when its holder is gone."):
+        raise UsageError("unlock needs confirmation (or --yes); nothing changed")
+    st.force_unlock(lock_id)
+    ui.ok(f"lock {lock_id} on {env} released")
+    return 0
+
+
+def bootstrap(target: str, as_json: bool) -> int:
+    ctx = context(target)
+    result = run_bootstrap(ctx.settings, ctx.target)
+    if as_json:
+        b = result.backend
+        print_json(
+            {
+                "bucket": b.bucket,
+                "lock_table": b.lock_table,
+                "region": b.region,
+                "kms_key_arn": b.kms_key_arn,
+                "changed": result.changed,
+            }
+        )
+    return 0
+
+
+def policy_check(plan_path: Path, as_json: bool) -> int:
+    """Check any saved plan JSON: 0 pass, 1 violations, 2 unreadable input."""
+    plan_data = policy.load_plan_file(plan_path)
+    ctx = policy.PolicyContext.from_settings(settings_mod.load())
+    violations = policy.check_plan(plan_data, ctx)
+    if as_json:
+        print_json({"plan": str(plan_path), "passed": not violations, "violations": [v.to_dict() for v in violations]})
+    if violations:
+        show_violations(violations)
+        ui.error(f"{plan_path}: {len(violations)} policy violation(s)")
+        return 1
+    if not as_json:
+        ui.ok(f"{plan_path}: passed {len(policy.CHECKS)} checks")
+    return 0
+
+
+def list_checks(as_json: bool) -> int:
+    rows = [(c.id, c.title) for c in policy.CHECKS]
+    if as_json:
+        print_json([{"id": i, "title": t} for i, t in rows])
+    else:
+        ui.table("Policy checks", ["id", "what it refuses"], rows)
+    return 0
+

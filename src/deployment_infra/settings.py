@@ -1,0 +1,242 @@
+"""Settings: the one source of truth, read from `infra.toml` at the project root.
+
+Environments are the directories under `terraform/environments/`; `infra.toml` may override
+their region, tags and Terraform variables. Everything is validated on load so that a bad
+setting fails before any AWS call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deployment_infra.errors import SettingsError, UsageError
+
+SETTINGS_FILE = "infra.toml"
+PROJECT_DIR_ENV = "INFRA_PROJECT_DIR"
+EMULATOR_PORT_ENV = "INFRA_EMULATOR_PORT"
+DEFAULT_EMULATOR_PORT = 4566
+
+_PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+_TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}$")
+_TF_VAR = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """One environment: a root module under terraform/environments/<name>."""
+
+    name: str
+    path: Path
+    region: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    protected: bool = False  # destructive actions ask for confirmation (or --yes)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated project settings."""
+
+    root: Path
+    project: str
+    default_region: str
+    owner: str
+    required_tags: tuple[str, ...]
+    default_data_class: str
+    allowed_regions: Mapping[str, frozenset[str]]
+    emulator_port: int
+    environments: Mapping[str, EnvironmentSettings]
+
+    @property
+    def terraform_dir(self) -> Path:
+        return self.root / "terraform"
+
+    @property
+    def run_dir(self) -> Path:
+        """Where `infra` keeps pids, generated configs, plans and Terraform data (git-ignored)."""
+        return self.root / ".infra"
+
+    def environment(self, name: str) -> EnvironmentSettings:
+        """The environment called `name`, or a UsageError that lists the valid ones."""
+        try:
+            return self.environments[name]
+        except KeyError:
+            valid = ", ".join(sorted(self.environments)) or "(none)"
+            raise UsageError(f"unknown environment {name!r}; valid: {valid}") from None
+
+    def default_tags(self, env: EnvironmentSettings) -> dict[str, str]:
+        """Tags every resource of `env` gets through the provider's default_tags."""
+        tags = {
+            "Project": self.project,
+            "Environment": env.name,
+            "ManagedBy": "terraform",
+            "Owner": self.owner,
+            "DataClassification": self.default_data_class,
+        }
+        tags.update(env.tags)
+        return tags
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: $INFRA_PROJECT_DIR, else the nearest directory holding infra.toml."""
+    explicit = os.environ.get(PROJECT_DIR_ENV)
+    if explicit:
+        root = Path(explicit).resolve()
+        if not (root / SETTINGS_FILE).is_file():
+            raise UsageError(f"{PROJECT_DIR_ENV}={explicit} has no {SETTINGS_FILE}")
+        return root
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / SETTINGS_FILE).is_file():
+            return candidate
+    raise UsageError(f"no {SETTINGS_FILE} found in {here} or its parents (set {PROJECT_DIR_ENV})")
+
+
+def load(root: Path | None = None) -> Settings:
+    """Read and validate infra.toml under `root` (found by `find_root` when omitted)."""
+    root = (root or find_root()).resolve()
+    path = root / SETTINGS_FILE
+    try:
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: not found") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    return parse(raw, root)
+
+
+def parse(raw: Mapping[str, Any], root: Path) -> Settings:
+    """Validate the parsed TOML document `raw`; `root` is the project directory."""
+    project = _table(raw, "project")
+    name = _str(project, "name", "project.name")
+    if not _PROJECT_NAME.match(name):
+        raise SettingsError(
+            f"project.name {name!r} must be 3-20 chars of a-z, 0-9 and '-', starting with a letter"
+        )
+    default_region = _region(_str(project, "default_region", "project.default_region"), "project")
+    owner = _str(project, "owner", "project.owner")
+
+    tags = _table(raw, "tags")
+    required = tags.get("required")
+    if not isinstance(required, list) or not required:
+        raise SettingsError("tags.required must be a non-empty list of tag keys")
+    for key in required:
+        if not isinstance(key, str) or not _TAG_KEY.match(key):
+            raise SettingsError(f"tags.required: {key!r} is not a valid tag key")
+
+    residency = _table(raw, "residency")
+    allowed_raw = residency.get("allowed_regions")
+    if not isinstance(allowed_raw, dict) or not allowed_raw:
+        raise SettingsError("residency.allowed_regions must map each data class to a list of regions")
+    allowed: dict[str, frozenset[str]] = {}
+    for data_class, regions in allowed_raw.items():
+        if not isinstance(regions, list) or not regions:
+            raise SettingsError(f"residency.allowed_regions.{data_class} must be a non-empty list")
+        allowed[data_class] = frozenset(_region(r, f"residency.allowed_regions.{data_class}") for r in regions)
+    default_class = _str(residency, "default_class", "residency.default_class")
+    if default_class not in allowed:
+        raise SettingsError(
+            f"residency.default_class {default_class!r} is not a data class; known: {', '.join(sorted(allowed))}"
+        )
+    if default_region not in allowed[default_class]:
+        raise SettingsError(
+            f"project.default_region {default_region} is not allowed for the default class {default_class!r}"
+        )
+
+    port = _emulator_port(raw.get("emulator", {}))
+    environments = _environments(raw.get("environments", {}), root, default_region)
+    return Settings(
+        root=root,
+        project=name,
+        default_region=default_region,
+        owner=owner,
+        required_tags=tuple(required),
+        default_data_class=default_class,
+        allowed_regions=allowed,
+        emulator_port=port,
+        environments=environments,
+    )
+
+
+def _environments(raw: Any, root: Path, default_region: str) -> dict[str, EnvironmentSettings]:
+    if not isinstance(raw, dict):
+        raise SettingsError("environments must be a table of [environments.<name>] sections")
+    env_dir = root / "terraform" / "environments"
+    found = sorted(p for p in env_dir.iterdir() if p.is_dir()) if env_dir.is_dir() else []
+    names = {p.name for p in found}
+    for name in raw:
+        if name not in names:
+            raise SettingsError(
+                f"environments.{name}: no directory terraform/environments/{name} "
+                f"(existing: {', '.join(sorted(names)) or 'none'})"
+            )
+    result: dict[str, EnvironmentSettings] = {}
+    for path in found:
+        if not _ENV_NAME.match(path.name):
+            continue  # not an environment (e.g. a scratch dir); only valid names are offered
+        override = raw.get(path.name, {})
+        if not isinstance(override, dict):
+            raise SettingsError(f"environments.{path.name} must be a table")
+        unknown = set(override) - {"region", "tags", "variables", "protected"}
+        if unknown:
+            raise SettingsError(f"environments.{path.name}: unknown keys {', '.join(sorted(unknown))}")
+        region = _region(override.get("region", default_region), f"environments.{path.name}")
+        tags = override.get("tags", {})
+        if not isinstance(tags, dict) or not all(
+            isinstance(k, str) and _TAG_KEY.match(k) and isinstance(v, str) for k, v in tags.items()
+        ):
+            raise SettingsError(f"environments.{path.name}.tags must map tag keys to strings")
+        variables = override.get("variables", {})
+        if not isinstance(variables, dict) or not all(_TF_VAR.match(k) for k in variables):
+            raise SettingsError(
+                f"environments.{path.name}.variables must map Terraform variable names to values"
+            )
+        protected = override.get("protected", path.name == "prod")
+        if not isinstance(protected, bool):
+            raise SettingsError(f"environments.{path.name}.protected must be true or false")
+        result[path.name] = EnvironmentSettings(path.name, path, region, dict(tags), dict(variables), protected)
+    return result
+
+
+def _emulator_port(raw: Any) -> int:
+    if not isinstance(raw, dict):
+        raise SettingsError("emulator must be a table")
+    value: Any = os.environ.get(EMULATOR_PORT_ENV) or raw.get("port", DEFAULT_EMULATOR_PORT)
+    source = EMULATOR_PORT_ENV if os.environ.get(EMULATOR_PORT_ENV) else "emulator.port"
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{source} must be a port number, got {value!r}") from None
+    if isinstance(value, bool) or not 1024 <= port <= 65535:
+        raise SettingsError(f"{source} must be between 1024 and 65535, got {value!r}")
+    return port
+
+
+def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key)
+    if not isinstance(value, dict):
+        raise SettingsError(f"[{key}] section is missing from {SETTINGS_FILE}")
+    return value
+
+
+def _str(table: Mapping[str, Any], key: str, label: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"{label} must be a non-empty string")
+    return value
+
+
+def _region(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _REGION.match(value):
+        raise SettingsError(f"{where}: {value!r} is not an AWS region name")
+    return value

@@ -1,0 +1,168 @@
+"""One environment's root on one target: init, plan + gate, apply of a passed plan, destroy, status."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deployment_infra import policy, ui
+from deployment_infra import terraform as tf
+from deployment_infra.bootstrap import Backend, bootstrap
+from deployment_infra.errors import InfraError
+from deployment_infra.settings import EnvironmentSettings, Settings
+from deployment_infra.targets import Target
+from deployment_infra.workdir import WorkDir, hcl_assignments, init_if_changed, terraform_for
+
+
+@dataclass
+class PlanOutcome:
+    """A saved plan and what the gate said of it."""
+
+    plan_file: Path
+    changes: dict[str, int]
+    violations: list[policy.Violation] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    @property
+    def has_changes(self) -> bool:
+        return any(n for action, n in self.changes.items() if action != "no-op")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def count_actions(plan: dict[str, Any]) -> dict[str, int]:
+    """How many resources each action touches: create, update, delete, replace, no-op."""
+    counts: Counter[str] = Counter()
+    for rc in plan.get("resource_changes", []):
+        if rc.get("mode") != "managed":
+            continue
+        actions = rc.get("change", {}).get("actions", [])
+        key = "replace" if len(actions) == 2 else (actions[0] if actions else "no-op")
+        counts[key] += 1
+    return dict(counts)
+
+
+class Stack:
+    """Operations on environment `env` through `target`."""
+
+    def __init__(self, settings: Settings, target: Target, env: EnvironmentSettings) -> None:
+        self.settings = settings
+        self.target = target
+        self.env = env
+        self.work = WorkDir.of(settings, target, env.name)
+        self._runner: tf.Terraform | None = None
+
+    # -- setup ---------------------------------------------------------------------------
+    def runner(self, backend: Backend | None = None) -> tf.Terraform:
+        """terraform for this root, initialised against the state backend (bootstrapping it if needed)."""
+        if self._runner is not None:
+            return self._runner
+        self.target.prepare()
+        if backend is None:
+            backend = bootstrap(self.settings, self.target).backend
+        runner = terraform_for(self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}")
+        init_if_changed(runner, self.work, hcl_assignments(backend.config_for(self.env.name, self.target)))
+        self.work.write_json(self.work.var_file, self.variables())
+        self._runner = runner
+        return runner
+
+    def variables(self) -> dict[str, Any]:
+        """Terraform variables from settings: identity, region, default tags, then overrides."""
+        return {
+            "project": self.settings.project,
+            "environment": self.env.name,
+            "region": self.env.region,
+            "default_tags": self.settings.default_tags(self.env),
+            **self.env.variables,
+        }
+
+    # -- verbs ---------------------------------------------------------------------------
+    def plan(self, *, destroy: bool = False, backend: Backend | None = None) -> PlanOutcome:
+        """Save a plan, show it as JSON, run the gate; record the verdict beside the plan."""
+        runner = self.runner(backend)
+        self.work.gate_file.unlink(missing_ok=True)  # an old verdict never covers a new plan
+        ui.step(f"{self.env.name}: planning{' destruction' if destroy else ''} ({self.target.name})")
+        runner.plan(self.work.plan_file, self.work.var_file, destroy=destroy)
+        plan = runner.show_json(self.work.plan_file)
+        self.work.write_json(self.work.plan_json, plan)
+        ctx = policy.PolicyContext.from_settings(self.settings)
+        # destroying removes data; residency and tagging rules govern what will exist
+        violations = [] if destroy else policy.check_plan(plan, ctx)
+        outcome = PlanOutcome(self.work.plan_file, count_actions(plan), violations)
+        self.work.write_json(
+            self.work.gate_file,
+            {
+                "plan_sha256": _sha256(self.work.plan_file),
+                "passed": outcome.passed,
+                "destroy": destroy,
+                "environment": self.env.name,
+                "target": self.target.name,
+                "violations": [v.to_dict() for v in violations],
+                "changes": outcome.changes,
+                "created": time.time(),
+            },
+        )
+        return outcome
+
+    def saved_plan(self) -> dict[str, Any]:
+        """The gate's record of the saved plan, if it passed and still matches the plan file."""
+        import json
+
+        name = self.env.name
+        if not self.work.plan_file.exists() or not self.work.gate_file.exists():
+            raise InfraError(f"no saved plan for {name} on {self.target.name}: run `infra plan --env {name}` first")
+        record: dict[str, Any] = json.loads(self.work.gate_file.read_text())
+        if record.get("plan_sha256") != _sha256(self.work.plan_file):
+            raise InfraError(f"the saved plan for {name} changed after the gate checked it: run `infra plan` again")
+        if not record.get("passed"):
+            raise InfraError(
+                f"the saved plan for {name} failed the policy gate ({len(record.get('violations', []))} "
+                "violations): fix them and run `infra plan` again"
+            )
+        return record
+
+    def apply(self) -> None:
+        """Apply the saved plan that passed the gate, and only that. The plan is spent afterwards."""
+        self.saved_plan()
+        runner = self.runner()
+        ui.step(f"{self.env.name}: applying the saved plan ({self.target.name})")
+        try:
+            runner.apply(self.work.plan_file)
+        finally:
+            # a saved plan can be applied once; drop it and its verdict either way
+            self.work.plan_file.unlink(missing_ok=True)
+            self.work.gate_file.unlink(missing_ok=True)
+
+    def state(self) -> dict[str, Any]:
+        return self.runner().show_json()
+
+    def outputs(self) -> dict[str, Any]:
+        return {k: v.get("value") for k, v in self.runner().output_json().items()}
+
+    def force_unlock(self, lock_id: str) -> None:
+        self.runner().force_unlock(lock_id)
+
+
+def resources_of(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Managed resources in a `terraform show -json` state: address, type, id."""
+    found: list[dict[str, Any]] = []
+
+    def walk(module: dict[str, Any]) -> None:
+        for res in module.get("resources", []):
+            if res.get("mode") == "managed":
+                values = res.get("values") or {}
+                found.append({"address": res["address"], "type": res["type"], "id": values.get("id", "")})
+        for child in module.get("child_modules", []):
+            walk(child)
+
+    walk(state.get("values", {}).get("root_module", {}))
+    return found
