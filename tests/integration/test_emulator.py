@@ -1,0 +1,74 @@
+"""The embedded AWS: a real moto server started and stopped by `infra`, on a free port."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import boto3
+import pytest
+
+from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.errors import InfraError
+from tests.conftest import run_infra
+
+
+def test_start_status_stop_cycle(tmp_path: Path) -> None:
+    emu = Emulator(tmp_path / ".infra", free_port())
+    assert not emu.status().running
+    first = emu.ensure_running()
+    try:
+        assert first.running and first.owned and first.pid
+        # idempotent: a second start reuses the same process
+        assert emu.ensure_running().pid == first.pid
+        recorded = json.loads((tmp_path / ".infra" / "emulator.json").read_text())
+        assert recorded["pid"] == first.pid and recorded["port"] == emu.port
+        s3 = boto3.client(
+            "s3", endpoint_url=emu.url, region_name="af-south-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )
+        s3.create_bucket(Bucket="probe", CreateBucketConfiguration={"LocationConstraint": "af-south-1"})
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["probe"]
+    finally:
+        assert emu.stop()
+    assert not emu.status().running
+    assert not (tmp_path / ".infra" / "emulator.json").exists()
+    assert emu.stop() is False  # nothing of ours left to stop
+
+
+def test_port_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        emu = Emulator(tmp_path / ".infra", port)
+        with pytest.raises(InfraError, match=f"port {port} is held by another process"):
+            emu.ensure_running()
+        assert emu.stop() is False  # never signals a process it did not start
+        assert not (tmp_path / ".infra" / "emulator.json").exists()
+
+
+def test_stale_record_of_a_dead_process_is_ignored(tmp_path: Path) -> None:
+    emu = Emulator(tmp_path / ".infra", free_port())
+    (tmp_path / ".infra").mkdir()
+    # pid 1 is alive but is not our launcher: it must never be signalled
+    (tmp_path / ".infra" / "emulator.json").write_text(json.dumps({"pid": 1, "port": emu.port}))
+    assert emu.recorded_pid() is None
+    assert emu.stop() is False
+
+
+def test_cli_emulator_commands(project: Path) -> None:
+    port = str(free_port())
+    env = {"INFRA_EMULATOR_PORT": port}
+    try:
+        started = run_infra(project, "emulator", "start", "--json", env=env)
+        assert started.returncode == 0, started.stderr
+        assert json.loads(started.stdout)["running"] is True
+        status = run_infra(project, "emulator", "status", "--json", env=env)
+        assert status.returncode == 0 and json.loads(status.stdout)["port"] == int(port)
+    finally:
+        stopped = run_infra(project, "emulator", "stop", env=env)
+    assert stopped.returncode == 0
+    after = run_infra(project, "emulator", "status", env=env)
+    assert after.returncode == 3 and "not running" in after.stdout
