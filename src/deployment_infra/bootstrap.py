@@ -94,5 +94,6 @@ def bootstrap(settings: Settings, target: Target) -> BootstrapResult:
         )
     except KeyError as exc:
         raise InfraError(f"bootstrap state has no output {exc}: run `infra bootstrap` again") from None
-    ui.ok(f"state bucket {backend.bucket}, lock table {backend.lock_table} ({'created' if changed else 'unchanged'})")
+    verdict = "created or updated" if changed else "unchanged"
+    ui.ok(f"state bucket {backend.bucket}, lock table {backend.lock_table} ({verdict})")
     return BootstrapResult(backend, changed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -45,13 +45,14 @@ app.add_typer(emulator_app, name="emulator")
 app.add_typer(policy_app, name="policy")
 
 
-class TargetName(str, Enum):
+class TargetName(StrEnum):
     local = "local"
     aws = "aws"
 
 
 EnvOpt = Annotated[
-    str, typer.Option("--env", "-e", help="Environment: a directory under terraform/environments/ (e.g. dev).")
+    str,
+    typer.Option("--env", "-e", help="Environment: a directory under terraform/environments/ (e.g. dev)."),
 ]
 TargetOpt = Annotated[
     TargetName,
@@ -63,7 +64,9 @@ TargetOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm destructive actions on protected environments.")]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Confirm destructive actions on protected environments.")
+]
 
 
 @app.command()

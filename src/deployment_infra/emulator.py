@@ -76,7 +76,13 @@ class EmulatorStatus:
     owned: bool  # started by infra from this project's run directory
 
     def to_dict(self) -> dict[str, object]:
-        return {"running": self.running, "port": self.port, "pid": self.pid, "url": self.url, "owned": self.owned}
+        return {
+            "running": self.running,
+            "port": self.port,
+            "pid": self.pid,
+            "url": self.url,
+            "owned": self.owned,
+        }
 
 
 class Emulator:
@@ -126,7 +132,9 @@ class Emulator:
         if pid is not None:  # ours, but not answering: wait a little (it may be starting)
             if self._wait_healthy(pid, deadline=time.monotonic() + START_TIMEOUT_S):
                 return self.status()
-            raise InfraError(f"the emulator (pid {pid}) on port {self.port} does not answer; see {self.log_file}")
+            raise InfraError(
+                f"the emulator (pid {pid}) on port {self.port} does not answer; see {self.log_file}"
+            )
         if _port_in_use(self.port):
             raise InfraError(
                 f"port {self.port} is held by another process (not an emulator started by infra here); "

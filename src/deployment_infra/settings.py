@@ -142,12 +142,13 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
     for data_class, regions in allowed_raw.items():
         if not isinstance(regions, list) or not regions:
             raise SettingsError(f"residency.allowed_regions.{data_class} must be a non-empty list")
-        allowed[data_class] = frozenset(_region(r, f"residency.allowed_regions.{data_class}") for r in regions)
+        allowed[data_class] = frozenset(
+            _region(r, f"residency.allowed_regions.{data_class}") for r in regions
+        )
     default_class = _str(residency, "default_class", "residency.default_class")
     if default_class not in allowed:
-        raise SettingsError(
-            f"residency.default_class {default_class!r} is not a data class; known: {', '.join(sorted(allowed))}"
-        )
+        known = ", ".join(sorted(allowed))
+        raise SettingsError(f"residency.default_class {default_class!r} is not a data class; known: {known}")
     if default_region not in allowed[default_class]:
         raise SettingsError(
             f"project.default_region {default_region} is not allowed for the default class {default_class!r}"
@@ -204,7 +205,9 @@ def _environments(raw: Any, root: Path, default_region: str) -> dict[str, Enviro
         protected = override.get("protected", path.name == "prod")
         if not isinstance(protected, bool):
             raise SettingsError(f"environments.{path.name}.protected must be true or false")
-        result[path.name] = EnvironmentSettings(path.name, path, region, dict(tags), dict(variables), protected)
+        result[path.name] = EnvironmentSettings(
+            path.name, path, region, dict(tags), dict(variables), protected
+        )
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -69,7 +70,9 @@ class Stack:
         self.target.prepare()
         if backend is None:
             backend = bootstrap(self.settings, self.target).backend
-        runner = terraform_for(self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}")
+        runner = terraform_for(
+            self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}"
+        )
         init_if_changed(runner, self.work, hcl_assignments(backend.config_for(self.env.name, self.target)))
         self.work.write_json(self.work.var_file, self.variables())
         self._runner = runner
@@ -115,14 +118,16 @@ class Stack:
 
     def saved_plan(self) -> dict[str, Any]:
         """The gate's record of the saved plan, if it passed and still matches the plan file."""
-        import json
-
         name = self.env.name
         if not self.work.plan_file.exists() or not self.work.gate_file.exists():
-            raise InfraError(f"no saved plan for {name} on {self.target.name}: run `infra plan --env {name}` first")
+            raise InfraError(
+                f"no saved plan for {name} on {self.target.name}: run `infra plan --env {name}` first"
+            )
         record: dict[str, Any] = json.loads(self.work.gate_file.read_text())
         if record.get("plan_sha256") != _sha256(self.work.plan_file):
-            raise InfraError(f"the saved plan for {name} changed after the gate checked it: run `infra plan` again")
+            raise InfraError(
+                f"the saved plan for {name} changed after the gate checked it: run `infra plan` again"
+            )
         if not record.get("passed"):
             raise InfraError(
                 f"the saved plan for {name} failed the policy gate ({len(record.get('violations', []))} "

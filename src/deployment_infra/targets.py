@@ -176,4 +176,3 @@ def account_id(target: Target, region: str) -> str:
         return str(target.client("sts", region).get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as exc:
         raise InfraError(f"cannot read the account id from STS ({target.name}): {exc}") from None
-

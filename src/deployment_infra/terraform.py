@@ -155,9 +155,12 @@ class Terraform:
         out_lines: list[str] = []
         err_tail: deque[str] = deque(maxlen=400)
 
+        stdout, stderr = proc.stdout, proc.stderr
+        if stdout is None or stderr is None:  # pragma: no cover - PIPE always gives both
+            raise TerraformError("could not read terraform's output")
+
         def pump_err() -> None:
-            assert proc.stderr is not None
-            for line in proc.stderr:
+            for line in stderr:
                 err_tail.append(line)
 
         reader = threading.Thread(target=pump_err, daemon=True)
@@ -166,8 +169,7 @@ class Terraform:
         timer.start()
         started = time.monotonic()
         try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
+            for line in stdout:
                 out_lines.append(line)
                 if stream and self.progress and line.strip():
                     self.progress(line.rstrip("\n"))
@@ -177,13 +179,17 @@ class Terraform:
             reader.join(timeout=5)
         result = Result(proc.returncode, "".join(out_lines), "".join(err_tail))
         if time.monotonic() - started >= self.timeout and proc.returncode != 0:
-            raise TerraformError(f"terraform {args[0]} on {self.what or self.root} timed out after {self.timeout:.0f}s")
+            raise TerraformError(
+                f"terraform {args[0]} on {self.what or self.root} timed out after {self.timeout:.0f}s"
+            )
         if result.returncode not in ok_codes:
             raise classify_failure(args[0], result, self.what or str(self.root))
         return result
 
     # -- verbs ---------------------------------------------------------------------------
-    def init(self, backend_config: Mapping[str, Any] | Path | None = None, *, reconfigure: bool = True) -> None:
+    def init(
+        self, backend_config: Mapping[str, Any] | Path | None = None, *, reconfigure: bool = True
+    ) -> None:
         args = ["init", "-input=false", "-no-color"]
         if reconfigure:
             args.append("-reconfigure")
@@ -204,7 +210,14 @@ class Terraform:
     ) -> bool:
         """Save a plan to `out`; True when it has changes."""
         out.parent.mkdir(parents=True, exist_ok=True)
-        args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-out={out}", f"-lock-timeout={lock_timeout}"]
+        args = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            f"-out={out}",
+            f"-lock-timeout={lock_timeout}",
+        ]
         if var_file:
             args.append(f"-var-file={var_file}")
         if destroy:
@@ -245,7 +258,7 @@ _LOCK_WHEN = re.compile(r"Created:\s+(.+)")
 def classify_failure(verb: str, result: Result, what: str) -> TerraformError:
     """Turn terraform's error output into one line that says what to do."""
     text = result.stderr + result.stdout
-    if "Error acquiring the state lock" in text or "PreconditionFailed" in text and "lock" in text.lower():
+    if "Error acquiring the state lock" in text or ("PreconditionFailed" in text and "lock" in text.lower()):
         lock_id = m[1] if (m := _LOCK_ID.search(text)) else None
         who = m[1] if (m := _LOCK_WHO.search(text)) else "another run"
         when = m[1].strip() if (m := _LOCK_WHEN.search(text)) else "an unknown time"
@@ -265,7 +278,9 @@ def classify_failure(verb: str, result: Result, what: str) -> TerraformError:
             "or use OIDC in GitHub Actions)"
         )
     if "Saved plan is stale" in text:
-        return TerraformError(f"the saved plan of {what} is stale (state changed since): run `infra plan` again")
+        return TerraformError(
+            f"the saved plan of {what} is stale (state changed since): run `infra plan` again"
+        )
     return TerraformError(f"terraform {verb} on {what} failed: {first_error(text)}")
 
 
@@ -275,6 +290,6 @@ def first_error(text: str) -> str:
     for i, line in enumerate(lines):
         if line.startswith("Error:"):
             detail = next((ln for ln in lines[i + 1 : i + 6] if ln.startswith(("with ", "on "))), "")
-            return f"{line[len('Error:'):].strip()}{f' ({detail})' if detail else ''}"
+            return f"{line[len('Error:') :].strip()}{f' ({detail})' if detail else ''}"
     tail = [ln for ln in lines if ln]
-    return tail[-1] if tail else f"exit code unknown, no output"
+    return tail[-1] if tail else "exit code unknown, no output"

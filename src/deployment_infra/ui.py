@@ -38,7 +38,9 @@ def error(message: str) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}")
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, to_stderr: bool = False) -> None:
+def table(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, to_stderr: bool = False
+) -> None:
     t = Table(title=title, title_justify="left")
     for col in columns:
         t.add_column(col, overflow="fold")

@@ -67,7 +67,11 @@ def init_if_changed(runner: tf.Terraform, work: WorkDir, backend_text: str) -> N
     lock = runner.root / ".terraform.lock.hcl"
     stamp = hashlib.sha256(backend_text.encode() + (lock.read_bytes() if lock.exists() else b"")).hexdigest()
     stamp_file = work.base / "init.stamp"
-    if stamp_file.exists() and stamp_file.read_text() == stamp and (work.data_dir / "terraform.tfstate").exists():
+    if (
+        stamp_file.exists()
+        and stamp_file.read_text() == stamp
+        and (work.data_dir / "terraform.tfstate").exists()
+    ):
         return
     work.base.mkdir(parents=True, exist_ok=True)
     work.backend_file.write_text(backend_text)

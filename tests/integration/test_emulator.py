@@ -25,8 +25,11 @@ def test_start_status_stop_cycle(tmp_path: Path) -> None:
         recorded = json.loads((tmp_path / ".infra" / "emulator.json").read_text())
         assert recorded["pid"] == first.pid and recorded["port"] == emu.port
         s3 = boto3.client(
-            "s3", endpoint_url=emu.url, region_name="af-south-1",
-            aws_access_key_id="testing", aws_secret_access_key="testing",
+            "s3",
+            endpoint_url=emu.url,
+            region_name="af-south-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
         )
         s3.create_bucket(Bucket="probe", CreateBucketConfiguration={"LocationConstraint": "af-south-1"})
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["probe"]

@@ -18,7 +18,7 @@ from tests.conftest import REPO
 
 TERRAFORM = REPO / "terraform"
 MODULES = sorted(p for p in (TERRAFORM / "modules").iterdir() if (p / "main.tf").exists())
-ROOTS = sorted(p for p in (TERRAFORM / "environments").iterdir() if p.is_dir()) + [TERRAFORM / "bootstrap"]
+ROOTS = [*sorted(p for p in (TERRAFORM / "environments").iterdir() if p.is_dir()), TERRAFORM / "bootstrap"]
 TESTED = [p for p in [*MODULES, TERRAFORM / "bootstrap"] if list(p.glob("tests/*.tftest.hcl"))]
 
 
@@ -29,7 +29,9 @@ def _rel(path: Path) -> str:
 @pytest.fixture(scope="session")
 def tf_copy(tmp_path_factory: pytest.TempPathFactory, terraform_available: str) -> Path:
     dest = tmp_path_factory.mktemp("tf") / "terraform"
-    shutil.copytree(TERRAFORM, dest, ignore=shutil.ignore_patterns(".terraform", "*_override.tf", "*.tfstate*"))
+    shutil.copytree(
+        TERRAFORM, dest, ignore=shutil.ignore_patterns(".terraform", "*_override.tf", "*.tfstate*")
+    )
     return dest
 
 
@@ -54,7 +56,9 @@ def test_every_module_has_the_standard_files() -> None:
 
 
 def test_fmt_is_clean(terraform_available: str) -> None:
-    result = subprocess.run(["terraform", "fmt", "-check", "-recursive", str(TERRAFORM)], capture_output=True, text=True)
+    result = subprocess.run(
+        ["terraform", "fmt", "-check", "-recursive", str(TERRAFORM)], capture_output=True, text=True
+    )
     assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
 
 

@@ -99,5 +99,5 @@ def test_find_root_walks_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     deep.mkdir(parents=True)
     assert settings.find_root(deep) == tmp_path.resolve()
     monkeypatch.setenv(settings.PROJECT_DIR_ENV, str(deep))
-    with pytest.raises(UsageError, match="has no infra.toml"):
+    with pytest.raises(UsageError, match=r"has no infra\.toml"):
         settings.find_root()

@@ -38,7 +38,7 @@ def test_lock_error_names_holder_and_id() -> None:
 @pytest.mark.parametrize(
     ("output", "expected"),
     [
-        ('Error: reading VPC: dial tcp 127.0.0.1:4566: connect: connection refused', "emulator"),
+        ("Error: reading VPC: dial tcp 127.0.0.1:4566: connect: connection refused", "emulator"),
         ("Error: No valid credential sources found", "no AWS credentials"),
         ("Error: Saved plan is stale", "stale"),
         (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from deployment_infra import settings as settings_mod
 from deployment_infra import ui
-from deployment_infra.ui import print_json
 from deployment_infra.emulator import Emulator
+from deployment_infra.ui import print_json
 
 
 def _emulator() -> Emulator:

@@ -9,10 +9,10 @@ from typing import Any
 from deployment_infra import ui
 from deployment_infra.bootstrap import bootstrap
 from deployment_infra.commands.common import context, show_violations, stack
-from deployment_infra.ui import print_json
 from deployment_infra.commands.plan import describe
 from deployment_infra.errors import UsageError
 from deployment_infra.stack import Stack, resources_of
+from deployment_infra.ui import print_json
 
 
 def up(env: str, target: str, yes: bool) -> int:
@@ -31,7 +31,12 @@ def up(env: str, target: str, yes: bool) -> int:
         ui.ok(f"{env} is up to date: nothing to apply")
     else:
         deletes = outcome.changes.get("delete", 0) + outcome.changes.get("replace", 0)
-        if st.env.protected and deletes and not yes and not ui.confirm(f"The plan for {env} destroys {deletes}."):
+        if (
+            st.env.protected
+            and deletes
+            and not yes
+            and not ui.confirm(f"The plan for {env} destroys {deletes}.")
+        ):
             raise UsageError(f"{env} is protected: destroying needs confirmation (or --yes); nothing applied")
         ui.ok(f"gate passed: {describe(outcome)}")
         st.apply()
@@ -54,7 +59,9 @@ def down(env: str, target: str, yes: bool) -> int:
     st.apply()
     left = resources_of(st.state())
     if left:
-        ui.error(f"{env}: {len(left)} resources remain after destroy: {', '.join(r['address'] for r in left[:5])}")
+        ui.error(
+            f"{env}: {len(left)} resources remain after destroy: {', '.join(r['address'] for r in left[:5])}"
+        )
         return 1
     ui.ok(f"{env} is down: no resources left")
     return 0
@@ -72,7 +79,9 @@ def status(env: str, target: str, as_json: bool) -> int:
     return 0
 
 
-def summary(st: Stack, resources: list[dict[str, Any]] | None = None, outputs: dict[str, Any] | None = None) -> None:
+def summary(
+    st: Stack, resources: list[dict[str, Any]] | None = None, outputs: dict[str, Any] | None = None
+) -> None:
     """A Rich summary of what exists: resources by type, then outputs."""
     resources = resources_of(st.state()) if resources is None else resources
     outputs = st.outputs() if outputs is None else outputs
@@ -82,7 +91,9 @@ def summary(st: Stack, resources: list[dict[str, Any]] | None = None, outputs: d
         ["type", "count"],
         sorted(by_type.items()),
     )
-    ui.table(f"{st.env.name} outputs", ["output", "value"], [(k, _short(v)) for k, v in sorted(outputs.items())])
+    ui.table(
+        f"{st.env.name} outputs", ["output", "value"], [(k, _short(v)) for k, v in sorted(outputs.items())]
+    )
     if not resources:
         ui.out.print("(no resources)")
 

@@ -8,9 +8,9 @@ from deployment_infra import policy, ui
 from deployment_infra import settings as settings_mod
 from deployment_infra.bootstrap import bootstrap as run_bootstrap
 from deployment_infra.commands.common import context, show_violations, stack
-from deployment_infra.ui import print_json
 from deployment_infra.errors import UsageError
 from deployment_infra.stack import PlanOutcome
+from deployment_infra.ui import print_json
 
 
 def describe(outcome: PlanOutcome) -> str:
@@ -49,10 +49,17 @@ def apply(env: str, target: str, yes: bool) -> int:
     ctx = context(target)
     st = stack(ctx, env)
     record = st.saved_plan()
-    destructive = record.get("destroy") or record.get("changes", {}).get("delete", 0) or record.get(
-        "changes", {}
-    ).get("replace", 0)
-    if st.env.protected and destructive and not yes and not ui.confirm(f"The plan for {env} destroys resources."):
+    destructive = (
+        record.get("destroy")
+        or record.get("changes", {}).get("delete", 0)
+        or record.get("changes", {}).get("replace", 0)
+    )
+    if (
+        st.env.protected
+        and destructive
+        and not yes
+        and not ui.confirm(f"The plan for {env} destroys resources.")
+    ):
         raise UsageError(f"{env} is protected: destroying needs confirmation (or --yes); nothing applied")
     st.apply()
     ui.ok(f"{env} applied")
@@ -92,7 +99,13 @@ def policy_check(plan_path: Path, as_json: bool) -> int:
     ctx = policy.PolicyContext.from_settings(settings_mod.load())
     violations = policy.check_plan(plan_data, ctx)
     if as_json:
-        print_json({"plan": str(plan_path), "passed": not violations, "violations": [v.to_dict() for v in violations]})
+        print_json(
+            {
+                "plan": str(plan_path),
+                "passed": not violations,
+                "violations": [v.to_dict() for v in violations],
+            }
+        )
     if violations:
         show_violations(violations)
         ui.error(f"{plan_path}: {len(violations)} policy violation(s)")
@@ -109,4 +122,3 @@ def list_checks(as_json: bool) -> int:
     else:
         ui.table("Policy checks", ["id", "what it refuses"], rows)
     return 0
-

@@ -1,0 +1,231 @@
+"""`make bench`: speed figures, each beside a baseline measured in the same run.
+
+1. Policy gate vs checkov on the same generated plan JSON (500 and 5,000 resources; the gate
+   alone also at 50,000 to show how it grows).
+2. Cold `infra up --env dev` on a fresh emulator, then a no-op `infra plan` against a bare
+   `terraform plan` of the same root (the gate and bookkeeping overhead).
+Results are printed and written to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.plans import synthetic_plan
+from deployment_infra import policy
+from deployment_infra import settings as settings_mod
+from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.terraform import write_cli_config
+
+REPO = Path(__file__).resolve().parent.parent
+CHECKOV_VENV = REPO / ".infra" / "checkov-venv"
+CHECKOV_VERSION = "3.3.30"
+
+
+def timed(func, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def ensure_checkov() -> Path | None:
+    """checkov in its own venv (it clashes with python-hcl2); None when it cannot be installed."""
+    exe = CHECKOV_VENV / "bin" / "checkov"
+    if exe.exists():
+        return exe
+    print("installing checkov into its own venv (once)...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(CHECKOV_VENV)], check=True)
+    pip = subprocess.run(
+        [str(CHECKOV_VENV / "bin" / "pip"), "install", "-q", f"checkov=={CHECKOV_VERSION}"],
+        capture_output=True,
+        text=True,
+    )
+    return exe if pip.returncode == 0 and exe.exists() else None
+
+
+def run_checkov(exe: Path, plan_file: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            str(exe),
+            "-f",
+            str(plan_file),
+            "--framework",
+            "terraform_plan",
+            "--skip-download",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return time.perf_counter() - start
+
+
+def bench_gate(lines: list[str]) -> None:
+    ctx = policy.PolicyContext.from_settings(settings_mod.load(REPO))
+    checkov = ensure_checkov()
+    lines += [
+        "## Policy gate vs checkov",
+        "",
+        "| resources | gate (s) | violations found | checkov -f (s) | checkov / gate |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (500, 5000, 50000):
+            plan = synthetic_plan(size, bad_every=50)
+            plan_file = Path(tmp) / f"plan-{size}.json"
+            plan_file.write_text(json.dumps(plan))
+            # the gate as `infra policy check` runs it: read the file, parse, check
+            found: list[policy.Violation] = []
+
+            def gate(path: Path = plan_file, out: list[policy.Violation] = found) -> None:
+                out[:] = policy.check_plan(policy.load_plan_file(path), ctx)
+
+            gate_s = timed(gate, repeat=3)
+            if checkov and size <= 5000:
+                checkov_s = run_checkov(checkov, plan_file)
+                ratio = f"{checkov_s / gate_s:.0f}x"
+                checkov_txt = f"{checkov_s:.2f}"
+            else:
+                checkov_txt = (
+                    "not run: checkov could not be installed"
+                    if not checkov
+                    else "not run (too slow at this size)"
+                )
+                ratio = "-"
+            row = f"| {size:,} | {gate_s:.3f} | {len(found)} | {checkov_txt} | {ratio} |"
+            print(row, flush=True)
+            lines.append(row)
+    lines.append("")
+
+
+def infra(project: Path, env: dict[str, str], *args: str) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "deployment_infra.cli", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"infra {' '.join(args)} failed: {result.stderr[-2000:]}")
+    return elapsed
+
+
+def bench_up(lines: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        project.mkdir()
+        shutil.copy2(REPO / "infra.toml", project / "infra.toml")
+        shutil.copytree(
+            REPO / "terraform",
+            project / "terraform",
+            ignore=shutil.ignore_patterns(".terraform", "*_override.tf", "*.tfstate*"),
+        )
+        port = free_port()
+        env = {**os.environ, "INFRA_PROJECT_DIR": str(project), "INFRA_EMULATOR_PORT": str(port)}
+        emulator = Emulator(project / ".infra", port)
+        try:
+            cold_up = infra(project, env, "up", "--env", "dev")
+            noop_plan = infra(project, env, "plan", "--env", "dev")
+            # baseline: the same plan by bare terraform, same root, data dir and backend
+            root = project / "terraform" / "environments" / "dev"
+            work = project / ".infra" / "local" / "dev"
+            tf_env = {
+                **env,
+                "TF_DATA_DIR": str(work / "tf-data"),
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "TF_CLI_CONFIG_FILE": str(write_cli_config(project / ".infra")),
+            }
+            start = time.perf_counter()
+            subprocess.run(
+                [
+                    "terraform",
+                    "plan",
+                    "-input=false",
+                    "-lock-timeout=0s",
+                    f"-var-file={work / 'vars.tfvars.json'}",
+                    "-out",
+                    str(Path(tmp) / "bare.tfplan"),
+                ],
+                cwd=root,
+                env=tf_env,
+                capture_output=True,
+                check=True,
+            )
+            bare_plan = time.perf_counter() - start
+            down = infra(project, env, "down", "--env", "dev")
+        finally:
+            emulator.stop()
+    lines += [
+        "## infra up / plan (dev, embedded AWS)",
+        "",
+        "| figure | seconds | baseline | ratio |",
+        "|---|---:|---|---:|",
+        "| cold `infra up --env dev` (emulator start, bootstrap, init, plan, gate, apply) "
+        f"| {cold_up:.1f} | - | - |",
+        f"| no-op `infra plan --env dev` | {noop_plan:.1f} | bare `terraform plan -out` {bare_plan:.1f}s "
+        f"| {noop_plan / bare_plan:.2f}x |",
+        f"| `infra down --env dev` | {down:.1f} | - | - |",
+        "",
+    ]
+    print("\n".join(lines[-7:]), flush=True)
+
+
+def machine() -> list[str]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        )
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    tf_version = subprocess.run(["terraform", "version"], capture_output=True, text=True).stdout.splitlines()[
+        0
+    ]
+    return [
+        f"- {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB memory, {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}, {tf_version}, hashicorp/aws 5.100.0, moto server",
+        "",
+    ]
+
+
+def main() -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "Each figure stands beside a baseline measured in the same run.",
+        "",
+        "Machine:",
+        *machine(),
+    ]
+    bench_gate(lines)
+    bench_up(lines)
+    (REPO / "docs" / "benchmarks.md").write_text("\n".join(lines) + "\n")
+    print(f"written to {REPO / 'docs' / 'benchmarks.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""The dev environment end to end on the embedded AWS, through the real `infra` CLI.
+
+One emulator and one copy of the project for the whole module; the steps run in order:
+bootstrap twice, up, a no-op plan, a refused eu-west-1 plan, two concurrent applies, down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from deployment_infra.emulator import Emulator
+from tests.conftest import run_infra
+
+pytestmark = pytest.mark.integration
+
+EU_BUCKET_TF = """
+provider "aws" {
+  alias  = "eu"
+  region = "eu-west-1"
+  default_tags {
+    tags = var.default_tags
+  }
+}
+
+resource "aws_s3_bucket" "eu_copy" {
+  provider = aws.eu
+  bucket   = "ngapp-dev-eu-copy"
+}
+"""
+
+PROBE_TF = """
+resource "aws_ssm_parameter" "concurrency_probe" {
+  name  = "/ngapp/dev/concurrency-probe"
+  type  = "String"
+  value = "probe"
+}
+"""
+
+
+def client(emulator: Emulator, service: str, region: str = "af-south-1"):
+    return boto3.client(
+        service,
+        endpoint_url=emulator.url,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, (
+        f"exit {result.returncode}\nstdout: {result.stdout[-3000:]}\nstderr: {result.stderr[-3000:]}"
+    )
+    return result
+
+
+def project_vpcs(emulator: Emulator) -> list[dict]:
+    vpcs = client(emulator, "ec2").describe_vpcs()["Vpcs"]
+    return [v for v in vpcs if not v.get("IsDefault")]
+
+
+class TestDevEnvironment:
+    def test_bootstrap_twice_is_a_no_op(self, project: Path, emulator: Emulator) -> None:
+        first = json.loads(ok(run_infra(project, "bootstrap", "--json")).stdout)
+        assert first["changed"] is True
+        s3 = client(emulator, "s3")
+        bucket = first["bucket"]
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+        pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(pab.values())
+        table = client(emulator, "dynamodb").describe_table(TableName=first["lock_table"])["Table"]
+        assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        second = json.loads(ok(run_infra(project, "bootstrap", "--json")).stdout)
+        assert second["changed"] is False
+        assert second["bucket"] == bucket
+
+    def test_up_creates_subnets_in_three_af_south_1_azs(self, project: Path, emulator: Emulator) -> None:
+        result = ok(run_infra(project, "up", "--env", "dev"))
+        assert "dev is up" in result.stderr
+        vpcs = project_vpcs(emulator)
+        assert len(vpcs) == 1 and vpcs[0]["CidrBlock"] == "10.10.0.0/16"
+        subnets = client(emulator, "ec2").describe_subnets(
+            Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]}]
+        )["Subnets"]
+        assert {s["AvailabilityZone"] for s in subnets} == {"af-south-1a", "af-south-1b", "af-south-1c"}
+        assert len(subnets) == 9  # public, private, database in each AZ
+        tags = {t["Key"]: t["Value"] for t in vpcs[0]["Tags"]}
+        assert tags["Environment"] == "dev" and tags["DataClassification"] == "internal"
+        status = json.loads(ok(run_infra(project, "status", "--env", "dev", "--json")).stdout)
+        assert status["outputs"]["vpc_id"] == vpcs[0]["VpcId"]
+        assert any(r["type"] == "aws_flow_log" for r in status["resources"])
+
+    def test_second_plan_shows_no_changes(self, project: Path, emulator: Emulator) -> None:
+        result = json.loads(ok(run_infra(project, "plan", "--env", "dev", "--json")).stdout)
+        assert result["passed"] is True
+        assert set(result["changes"]) <= {"no-op"}, result["changes"]
+
+    def test_plan_with_a_bucket_in_eu_west_1_is_refused(self, project: Path, emulator: Emulator) -> None:
+        extra = project / "terraform" / "environments" / "dev" / "eu_copy.tf"
+        extra.write_text(EU_BUCKET_TF)
+        try:
+            result = run_infra(project, "plan", "--env", "dev")
+            assert result.returncode == 1, result.stderr
+            assert "aws_s3_bucket.eu_copy" in result.stderr and "RES-001" in result.stderr
+            assert "eu-west-1" in result.stderr
+            # the saved plan JSON is refused by `infra policy check` too
+            plan_json = project / ".infra" / "local" / "dev" / "plan.json"
+            check = run_infra(project, "policy", "check", str(plan_json))
+            assert check.returncode == 1 and "aws_s3_bucket.eu_copy" in check.stderr
+            # and `apply` will not apply it
+            refused = run_infra(project, "apply", "--env", "dev")
+            assert refused.returncode == 1 and "failed the policy gate" in refused.stderr
+        finally:
+            extra.unlink()
+        names = [b["Name"] for b in client(emulator, "s3", "eu-west-1").list_buckets()["Buckets"]]
+        assert "ngapp-dev-eu-copy" not in names  # refused plans create nothing
+
+    def test_two_concurrent_applies_one_proceeds_state_intact(
+        self, project: Path, emulator: Emulator
+    ) -> None:
+        probe = project / "terraform" / "environments" / "dev" / "probe.tf"
+        probe.write_text(PROBE_TF)
+        try:
+            ok(run_infra(project, "plan", "--env", "dev"))
+            env = {"INFRA_PROJECT_DIR": str(project)}
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "deployment_infra.cli", "apply", "--env", "dev"],
+                    cwd=project,
+                    env={**os.environ, **env},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(2)
+            ]
+            outcomes = [(p.wait(timeout=600), p.stderr.read() if p.stderr else "") for p in procs]
+            codes = sorted(code for code, _ in outcomes)
+            assert codes == [0, 1], outcomes
+            loser = next(err for code, err in outcomes if code == 1)
+            assert any(word in loser for word in ("locked", "stale", "no saved plan")), loser
+            params = client(emulator, "ssm").get_parameters(Names=["/ngapp/dev/concurrency-probe"])
+            assert len(params["Parameters"]) == 1
+            after = json.loads(ok(run_infra(project, "plan", "--env", "dev", "--json")).stdout)
+            assert set(after["changes"]) <= {"no-op"}, after["changes"]
+        finally:
+            probe.unlink()
+        # take the probe away again so that `down` sees the environment as `up` made it
+        ok(run_infra(project, "up", "--env", "dev"))
+
+    def test_down_leaves_nothing_behind(self, project: Path, emulator: Emulator) -> None:
+        ok(run_infra(project, "down", "--env", "dev"))
+        assert project_vpcs(emulator) == []
+        ec2 = client(emulator, "ec2")
+        assert [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
+        assert ec2.describe_addresses()["Addresses"] == []
+        logs = client(emulator, "logs").describe_log_groups()["logGroups"]
+        assert logs == []
+        status = json.loads(ok(run_infra(project, "status", "--env", "dev", "--json")).stdout)
+        assert status["resources"] == []
