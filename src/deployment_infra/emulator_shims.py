@@ -6,11 +6,14 @@ without it. Shims patch moto in the emulator process only; Terraform code never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 Shim = Callable[[], None]
 
 SHIMS: dict[str, Shim] = {}
+_APPLIED: set[str] = set()
 
 
 def shim(name: str) -> Callable[[Shim], Shim]:
@@ -24,7 +27,75 @@ def shim(name: str) -> Callable[[Shim], Shim]:
 
 
 def apply_all() -> list[str]:
-    """Apply every registered shim; returns their names (logged by the launcher)."""
-    for func in SHIMS.values():
-        func()
+    """Apply every registered shim once; returns their names (logged by the launcher)."""
+    for name, func in SHIMS.items():
+        if name not in _APPLIED:
+            func()
+            _APPLIED.add(name)
     return list(SHIMS)
+
+
+# -- s3-bucket-policy-conditions ---------------------------------------------------------------
+# AWS evaluates a bucket-policy statement only when its Condition holds for the request; a key
+# missing from the request context makes the condition false (unless ...IfExists). moto 5 ignores
+# conditions, so the classic "Deny s3:* when aws:SecureTransport is false" denies everything.
+# Requests to AWS's S3 endpoints are TLS, which the loopback emulator stands in for.
+
+EMULATED_REQUEST_CONTEXT: Mapping[str, str] = {"aws:securetransport": "true"}
+
+
+def condition_holds(condition: Mapping[str, Mapping[str, Any]] | None, context: Mapping[str, str]) -> bool:
+    """Does a policy statement's Condition block hold for a request with `context` (lower-case keys)?
+
+    Supports Bool and the String(Not)Equals(IgnoreCase) family, with ...IfExists; any other operator
+    makes the statement not apply (documented as a limit of the emulator).
+    """
+    if not condition:
+        return True
+    for operator, pairs in condition.items():
+        base = operator.removesuffix("IfExists")
+        for key, expected in pairs.items():
+            actual = context.get(key.lower())
+            if actual is None:
+                if operator.endswith("IfExists"):
+                    continue
+                return False
+            wanted = [str(v).lower() for v in (expected if isinstance(expected, list) else [expected])]
+            if base in ("Bool", "StringEquals", "StringEqualsIgnoreCase"):
+                ok = actual.lower() in wanted
+            elif base in ("StringNotEquals", "StringNotEqualsIgnoreCase"):
+                ok = actual.lower() not in wanted
+            else:
+                return False
+            if not ok:
+                return False
+    return True
+
+
+def bucket_permission(policy: bytes | str | None, action: str, resource: str) -> Any:
+    """moto's bucket-policy decision, with each statement's Condition evaluated first."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if policy is None:
+        return PermissionResult.NEUTRAL
+    doc = json.loads(policy.decode() if isinstance(policy, bytes) else policy)
+    statements = doc.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    applicable = [
+        {k: v for k, v in st.items() if k != "Condition"}
+        for st in statements
+        if condition_holds(st.get("Condition"), EMULATED_REQUEST_CONTEXT)
+    ]
+    if not applicable:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps({**doc, "Statement": applicable})).is_action_permitted(action, resource)
+
+
+@shim("s3-bucket-policy-conditions")
+def _s3_bucket_policy_conditions() -> None:
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        return bucket_permission(self.policy, action, resource)
+
+    FakeBucket.get_permission = get_permission

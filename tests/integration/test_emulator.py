@@ -75,3 +75,35 @@ def test_cli_emulator_commands(project: Path) -> None:
     assert stopped.returncode == 0
     after = run_infra(project, "emulator", "status", env=env)
     assert after.returncode == 3 and "not running" in after.stdout
+
+
+def test_tls_only_bucket_policy_through_the_launcher(tmp_path: Path) -> None:
+    """The s3-bucket-policy-conditions shim, end to end: a TLS-only state bucket stays usable."""
+    emu = Emulator(tmp_path / ".infra", free_port())
+    emu.ensure_running()
+    try:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=emu.url,
+            region_name="af-south-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        s3.create_bucket(Bucket="state", CreateBucketConfiguration={"LocationConstraint": "af-south-1"})
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::state", "arn:aws:s3:::state/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+        s3.put_bucket_policy(Bucket="state", Policy=json.dumps(policy))
+        s3.put_object(Bucket="state", Key="k", Body=b"v")
+        assert s3.get_object(Bucket="state", Key="k")["Body"].read() == b"v"
+    finally:
+        emu.stop()
