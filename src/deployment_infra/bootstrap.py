@@ -6,7 +6,10 @@ same plan -> gate -> apply path as environments. Idempotent: a plan without chan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from deployment_infra import policy, ui
 from deployment_infra.errors import InfraError
@@ -96,4 +99,20 @@ def bootstrap(settings: Settings, target: Target) -> BootstrapResult:
         raise InfraError(f"bootstrap state has no output {exc}: run `infra bootstrap` again") from None
     verdict = "created or updated" if changed else "unchanged"
     ui.ok(f"state bucket {backend.bucket}, lock table {backend.lock_table} ({verdict})")
+    work.write_json(work.base / "backend.json", asdict(backend))
     return BootstrapResult(backend, changed)
+
+
+def known_backend(settings: Settings, target: Target) -> Backend:
+    """The backend recorded by the last bootstrap, if its bucket still exists; else bootstrap now.
+
+    Saves a terraform run (~10 s) on every plan, apply and status; `infra up` and `infra
+    bootstrap` always re-check the bootstrap root in full.
+    """
+    record = WorkDir.of(settings, target, "bootstrap").base / "backend.json"
+    try:
+        backend = Backend(**json.loads(record.read_text()))
+        target.client("s3", backend.region).head_bucket(Bucket=backend.bucket)
+    except (OSError, ValueError, TypeError, ClientError, BotoCoreError):
+        return bootstrap(settings, target).backend
+    return backend

@@ -12,7 +12,7 @@ from typing import Any
 
 from deployment_infra import policy, ui
 from deployment_infra import terraform as tf
-from deployment_infra.bootstrap import Backend, bootstrap
+from deployment_infra.bootstrap import Backend, known_backend
 from deployment_infra.errors import InfraError
 from deployment_infra.settings import EnvironmentSettings, Settings
 from deployment_infra.targets import Target
@@ -69,7 +69,7 @@ class Stack:
             return self._runner
         self.target.prepare()
         if backend is None:
-            backend = bootstrap(self.settings, self.target).backend
+            backend = known_backend(self.settings, self.target)
         runner = terraform_for(
             self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}"
         )

@@ -40,8 +40,10 @@ def plan(env: str, target: str, as_json: bool) -> int:
         show_violations(outcome.violations)
         ui.error(f"plan for {env} refused by the policy gate: nothing will be applied")
         return 1
-    if not as_json:
+    if not as_json and outcome.has_changes:
         ui.ok(f"plan for {env} passed the gate: {describe(outcome)}; apply it with `infra apply --env {env}`")
+    elif not as_json:
+        ui.ok(f"plan for {env} passed the gate: no changes, nothing to apply")
     return 0
 
 
