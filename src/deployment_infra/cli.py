@@ -156,7 +156,10 @@ def environments(as_json: JsonOpt = False) -> None:
 
 @emulator_app.command("start")
 def emulator_start(as_json: JsonOpt = False) -> None:
-    """Start the emulator (if ours is not already running) and wait until it answers."""
+    """Start the emulator (if ours is not already running) and wait until it answers.
+
+    Example: INFRA_EMULATOR_PORT=4599 infra emulator start
+    """
     from deployment_infra.commands import emulator
 
     raise typer.Exit(emulator.start(as_json))
@@ -164,7 +167,7 @@ def emulator_start(as_json: JsonOpt = False) -> None:
 
 @emulator_app.command("stop")
 def emulator_stop(as_json: JsonOpt = False) -> None:
-    """Stop the emulator that infra started here (never another process)."""
+    """Stop the emulator that infra started here (never another process). Example: infra emulator stop"""
     from deployment_infra.commands import emulator
 
     raise typer.Exit(emulator.stop(as_json))
@@ -172,7 +175,7 @@ def emulator_stop(as_json: JsonOpt = False) -> None:
 
 @emulator_app.command("status")
 def emulator_status(as_json: JsonOpt = False) -> None:
-    """Say whether the emulator answers; exit 3 when it does not."""
+    """Say whether the emulator answers; exit 3 when it does not. Example: infra emulator status --json"""
     from deployment_infra.commands import emulator
 
     raise typer.Exit(emulator.status(as_json))

@@ -1,0 +1,91 @@
+"""The CLI's contract for bad input: one line on stderr, exit 2, nothing created."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_project, run_infra
+
+
+@pytest.fixture(scope="module")
+def proj(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("cli"))
+
+
+def one_line_error(stderr: str) -> str:
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--env", "nope"],
+        ["up", "--env", "../etc"],
+        ["status", "--env", ""],
+        ["down", "--env", "dev\udcff"],  # a non-UTF-8 byte on the command line
+        ["plan", "--env", "dev", "--target", "mars"],
+        ["plan"],
+        ["frobnicate"],
+        ["plan", "--env", "dev", "--no-such-flag"],
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(proj: Path, args: list[str]) -> None:
+    result = run_infra(proj, *args)
+    assert result.returncode == 2, result.stderr
+    one_line_error(result.stderr)
+    assert not (proj / ".infra" / "emulator.json").exists()  # nothing was started
+
+
+def test_unknown_environment_lists_the_valid_ones(proj: Path) -> None:
+    result = run_infra(proj, "plan", "--env", "nope")
+    assert "valid: dev" in one_line_error(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "not found"),
+        (b"{not json", "not JSON"),
+        (b"\xff\xfe\xfa", "UTF-8"),
+        (json.dumps({"hello": "world"}).encode(), "not a terraform plan"),
+    ],
+)
+def test_policy_check_of_unreadable_input_exits_2(
+    proj: Path, tmp_path: Path, content: bytes | None, fragment: str
+) -> None:
+    path = tmp_path / "plan.json"
+    if content is not None:
+        path.write_bytes(content)
+    result = run_infra(proj, "policy", "check", str(path))
+    assert result.returncode == 2
+    assert fragment.lower() in one_line_error(result.stderr).lower()
+
+
+def test_invalid_settings_exit_2(tmp_path: Path) -> None:
+    proj = copy_project(tmp_path / "p")
+    (proj / "infra.toml").write_text(
+        (proj / "infra.toml").read_text().replace('name = "ngapp"', 'name = "NG APP"')
+    )
+    result = run_infra(proj, "plan", "--env", "dev")
+    assert result.returncode == 2
+    assert "project.name" in one_line_error(result.stderr)
+
+
+def test_apply_without_a_saved_plan_is_refused(proj: Path) -> None:
+    result = run_infra(proj, "apply", "--env", "dev")
+    assert result.returncode == 1
+    assert "no saved plan for dev" in one_line_error(result.stderr)
+
+
+def test_help_teaches_with_examples(proj: Path) -> None:
+    for args in (["--help"], ["up", "--help"], ["plan", "--help"], ["policy", "check", "--help"]):
+        result = run_infra(proj, *args)
+        assert result.returncode == 0
+        assert "Example" in result.stdout
