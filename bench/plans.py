@@ -45,7 +45,7 @@ def synthetic_plan(resources: int, *, bad_every: int = 0) -> dict[str, Any]:
     types = list(_TEMPLATES)
     i = 0
     while len(changes) < resources:
-        module = f"m{i % 10}"
+        module = f"m{(i // len(types)) % 10}"  # a bucket and its SSE config share a module
         mod_conf = modules.setdefault(module, {"resources": [], "module_calls": {}})
         rtype = types[i % len(types)]
         name = f"r{i}"

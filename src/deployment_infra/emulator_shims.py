@@ -98,4 +98,4 @@ def _s3_bucket_policy_conditions() -> None:
     def get_permission(self: Any, action: str, resource: str) -> Any:
         return bucket_permission(self.policy, action, resource)
 
-    FakeBucket.get_permission = get_permission
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
