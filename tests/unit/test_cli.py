@@ -89,3 +89,19 @@ def test_help_teaches_with_examples(proj: Path) -> None:
         result = run_infra(proj, *args)
         assert result.returncode == 0
         assert "Example" in result.stdout
+
+
+def test_aws_target_without_credentials_is_one_line(proj: Path, tmp_path: Path) -> None:
+    env = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SESSION_TOKEN": "",
+        "AWS_PROFILE": "",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": "",
+    }
+    result = run_infra(proj, "plan", "--env", "dev", "--target", "aws", env=env)
+    assert result.returncode == 1
+    assert "no AWS credentials for --target aws" in one_line_error(result.stderr)
