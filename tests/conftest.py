@@ -29,11 +29,15 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def run_infra(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900):
-    """Run the real `infra` CLI in a subprocess against `project`."""
+def run_infra(project: Path, *args: str, env: dict[str, str | None] | None = None, timeout: float = 900):
+    """Run the real `infra` CLI in a subprocess against `project` (env value None: unset it)."""
     full_env = dict(os.environ)
     full_env["INFRA_PROJECT_DIR"] = str(project)
-    full_env.update(env or {})
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
     return subprocess.run(
         [sys.executable, "-m", "deployment_infra.cli", *args],
         cwd=project,

@@ -92,15 +92,15 @@ def test_help_teaches_with_examples(proj: Path) -> None:
 
 
 def test_aws_target_without_credentials_is_one_line(proj: Path, tmp_path: Path) -> None:
-    env = {
-        "AWS_ACCESS_KEY_ID": "",
-        "AWS_SECRET_ACCESS_KEY": "",
-        "AWS_SESSION_TOKEN": "",
-        "AWS_PROFILE": "",
+    env: dict[str, str | None] = {
+        "AWS_ACCESS_KEY_ID": None,
+        "AWS_SECRET_ACCESS_KEY": None,
+        "AWS_SESSION_TOKEN": None,
+        "AWS_PROFILE": None,
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_WEB_IDENTITY_TOKEN_FILE": "",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": None,
     }
     result = run_infra(proj, "plan", "--env", "dev", "--target", "aws", env=env)
     assert result.returncode == 1
