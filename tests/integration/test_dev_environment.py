@@ -11,11 +11,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-import boto3
 import pytest
 
 from deployment_infra.emulator import Emulator
+from deployment_infra.targets import LocalTarget
 from tests.conftest import run_infra
 
 pytestmark = pytest.mark.integration
@@ -44,14 +45,8 @@ resource "aws_ssm_parameter" "concurrency_probe" {
 """
 
 
-def client(emulator: Emulator, service: str, region: str = "af-south-1"):
-    return boto3.client(
-        service,
-        endpoint_url=emulator.url,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def client(emulator: Emulator, service: str, region: str = "af-south-1") -> Any:
+    return LocalTarget(emulator).client(service, region)
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:

@@ -6,11 +6,11 @@ import json
 import socket
 from pathlib import Path
 
-import boto3
 import pytest
 
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.errors import InfraError
+from deployment_infra.targets import LocalTarget
 from tests.conftest import run_infra
 
 
@@ -24,13 +24,7 @@ def test_start_status_stop_cycle(tmp_path: Path) -> None:
         assert emu.ensure_running().pid == first.pid
         recorded = json.loads((tmp_path / ".infra" / "emulator.json").read_text())
         assert recorded["pid"] == first.pid and recorded["port"] == emu.port
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=emu.url,
-            region_name="af-south-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        s3 = LocalTarget(emu).client("s3", "af-south-1")
         s3.create_bucket(Bucket="probe", CreateBucketConfiguration={"LocationConstraint": "af-south-1"})
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["probe"]
     finally:
@@ -82,13 +76,7 @@ def test_tls_only_bucket_policy_through_the_launcher(tmp_path: Path) -> None:
     emu = Emulator(tmp_path / ".infra", free_port())
     emu.ensure_running()
     try:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=emu.url,
-            region_name="af-south-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        s3 = LocalTarget(emu).client("s3", "af-south-1")
         s3.create_bucket(Bucket="state", CreateBucketConfiguration={"LocationConstraint": "af-south-1"})
         policy = {
             "Version": "2012-10-17",
