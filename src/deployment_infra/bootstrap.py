@@ -103,8 +103,9 @@ def bootstrap(settings: Settings, target: Target) -> BootstrapResult:
     return BootstrapResult(backend, changed)
 
 
-def known_backend(settings: Settings, target: Target) -> Backend:
-    """The backend recorded by the last bootstrap, if its bucket still exists; else bootstrap now.
+def known_backend(settings: Settings, target: Target, *, create: bool = True) -> Backend | None:
+    """The backend recorded by the last bootstrap, if its bucket still exists; else bootstrap now
+    (or None when `create` is false: read-only verbs never create the state bucket).
 
     Saves a terraform run (~10 s) on every plan, apply and status; `infra up` and `infra
     bootstrap` always re-check the bootstrap root in full.
@@ -114,5 +115,5 @@ def known_backend(settings: Settings, target: Target) -> Backend:
         backend = Backend(**json.loads(record.read_text()))
         target.client("s3", backend.region).head_bucket(Bucket=backend.bucket)
     except (OSError, ValueError, TypeError, ClientError, BotoCoreError):
-        return bootstrap(settings, target).backend
+        return bootstrap(settings, target).backend if create else None
     return backend

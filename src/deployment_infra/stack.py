@@ -19,6 +19,10 @@ from deployment_infra.targets import Target
 from deployment_infra.workdir import WorkDir, hcl_assignments, init_if_changed, terraform_for
 
 
+class NotDeployedError(InfraError):
+    """The environment was never brought up on this target (no state bucket)."""
+
+
 @dataclass
 class PlanOutcome:
     """A saved plan and what the gate said of it."""
@@ -63,13 +67,19 @@ class Stack:
         self._runner: tf.Terraform | None = None
 
     # -- setup ---------------------------------------------------------------------------
-    def runner(self, backend: Backend | None = None) -> tf.Terraform:
-        """terraform for this root, initialised against the state backend (bootstrapping it if needed)."""
+    def runner(self, backend: Backend | None = None, *, bootstrap_missing: bool = True) -> tf.Terraform:
+        """terraform for this root, initialised against the state backend (bootstrapping it if needed).
+
+        With `bootstrap_missing` false, a missing state backend is NotDeployedError instead.
+        """
         if self._runner is not None:
             return self._runner
         self.target.prepare()
         if backend is None:
-            backend = known_backend(self.settings, self.target)
+            backend = known_backend(self.settings, self.target, create=bootstrap_missing)
+        if backend is None:
+            name, where = self.env.name, self.target.name
+            raise NotDeployedError(f"{name} has no state backend on {where} yet: run `infra up --env {name}`")
         runner = terraform_for(
             self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}"
         )
@@ -148,10 +158,10 @@ class Stack:
             self.work.gate_file.unlink(missing_ok=True)
 
     def state(self) -> dict[str, Any]:
-        return self.runner().show_json()
+        return self.runner(bootstrap_missing=False).show_json()
 
     def outputs(self) -> dict[str, Any]:
-        return {k: v.get("value") for k, v in self.runner().output_json().items()}
+        return {k: v.get("value") for k, v in self.runner(bootstrap_missing=False).output_json().items()}
 
     def force_unlock(self, lock_id: str) -> None:
         self.runner().force_unlock(lock_id)

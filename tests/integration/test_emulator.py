@@ -95,3 +95,16 @@ def test_tls_only_bucket_policy_through_the_launcher(tmp_path: Path) -> None:
         assert s3.get_object(Bucket="state", Key="k")["Body"].read() == b"v"
     finally:
         emu.stop()
+
+
+def test_read_only_verbs_never_create_the_state_bucket(project: Path) -> None:
+    env = {"INFRA_EMULATOR_PORT": str(free_port())}
+    try:
+        status = run_infra(project, "status", "--env", "dev", env=env)
+        assert status.returncode == 1 and "has no state backend" in status.stderr
+        down = run_infra(project, "down", "--env", "dev", env=env)
+        assert down.returncode == 0 and "nothing to destroy" in down.stderr
+        emu = Emulator(project / ".infra", int(env["INFRA_EMULATOR_PORT"]))
+        assert LocalTarget(emu).client("s3", "af-south-1").list_buckets()["Buckets"] == []
+    finally:
+        run_infra(project, "emulator", "stop", env=env)

@@ -11,7 +11,7 @@ from deployment_infra.bootstrap import bootstrap
 from deployment_infra.commands.common import context, show_violations, stack
 from deployment_infra.commands.plan import describe
 from deployment_infra.errors import UsageError
-from deployment_infra.stack import Stack, resources_of
+from deployment_infra.stack import NotDeployedError, Stack, resources_of
 from deployment_infra.ui import print_json
 
 
@@ -51,6 +51,11 @@ def down(env: str, target: str, yes: bool) -> int:
     st = stack(ctx, env)
     if st.env.protected and not yes and not ui.confirm(f"Destroy every resource of {env}?"):
         raise UsageError(f"{env} is protected: `down` needs confirmation (or --yes); nothing destroyed")
+    try:
+        st.runner(bootstrap_missing=False)
+    except NotDeployedError:
+        ui.ok(f"{env} was never brought up on {target}: nothing to destroy")
+        return 0
     outcome = st.plan(destroy=True)
     if not outcome.has_changes:
         ui.ok(f"{env} has no resources: nothing to destroy")
