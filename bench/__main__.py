@@ -55,9 +55,10 @@ def ensure_checkov() -> Path | None:
     return exe if pip.returncode == 0 and exe.exists() else None
 
 
-def run_checkov(exe: Path, plan_file: Path) -> float:
+def run_checkov(exe: Path, plan_file: Path) -> tuple[float, int, int]:
+    """checkov's wall time, the resources it saw and the checks it ran on them."""
     start = time.perf_counter()
-    subprocess.run(
+    result = subprocess.run(
         [
             str(exe),
             "-f",
@@ -74,7 +75,13 @@ def run_checkov(exe: Path, plan_file: Path) -> float:
         text=True,
         check=False,
     )
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    try:
+        report = json.loads(result.stdout)
+        summary = (report[0] if isinstance(report, list) else report)["summary"]
+        return elapsed, int(summary["resource_count"]), int(summary["passed"]) + int(summary["failed"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return elapsed, 0, 0
 
 
 def bench_gate(lines: list[str]) -> None:
@@ -82,6 +89,13 @@ def bench_gate(lines: list[str]) -> None:
     checkov = ensure_checkov()
     lines += [
         "## Policy gate vs checkov",
+        "",
+        "Same generated plan JSON file for both (`bench/plans.py`: buckets with SSE configs, DynamoDB",
+        "tables, log groups, subnets, security groups in 10 modules; every 50th bucket in eu-west-1",
+        "through an aliased provider). The gate time includes reading and parsing the file (best of 3);",
+        "checkov runs once with `--framework terraform_plan --skip-download`. checkov runs its whole",
+        "built-in catalogue while the gate runs its 6 checks, so the ratio is the price of gating a",
+        "plan in a pipeline, not a per-check comparison.",
         "",
         "| resources | gate (s) | violations found | checkov -f (s) | checkov / gate |",
         "|---:|---:|---:|---:|---:|",
@@ -99,9 +113,13 @@ def bench_gate(lines: list[str]) -> None:
 
             gate_s = timed(gate, repeat=3)
             if checkov and size <= 5000:
-                checkov_s = run_checkov(checkov, plan_file)
+                checkov_s, seen, ran = run_checkov(checkov, plan_file)
+                if seen != size:
+                    raise SystemExit(
+                        f"checkov saw {seen} of {size} resources: the comparison would be unfair"
+                    )
                 ratio = f"{checkov_s / gate_s:.0f}x"
-                checkov_txt = f"{checkov_s:.2f}"
+                checkov_txt = f"{checkov_s:.2f} ({ran:,} check results)"
             else:
                 checkov_txt = (
                     "not run: checkov could not be installed"

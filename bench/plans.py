@@ -42,6 +42,7 @@ def synthetic_plan(resources: int, *, bad_every: int = 0) -> dict[str, Any]:
     """
     changes: list[dict[str, Any]] = []
     modules: dict[str, dict[str, Any]] = {}
+    planned: dict[str, list[dict[str, Any]]] = {}  # module address -> planned_values resources
     types = list(_TEMPLATES)
     i = 0
     while len(changes) < resources:
@@ -75,6 +76,19 @@ def synthetic_plan(resources: int, *, bad_every: int = 0) -> dict[str, Any]:
                 },
             }
         )
+        # checkov reads planned_values (what will exist); the gate reads resource_changes
+        planned.setdefault(f"module.{module}", []).append(
+            {
+                "address": address,
+                "mode": "managed",
+                "type": rtype,
+                "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "schema_version": 0,
+                "values": after,
+                "sensitive_values": {},
+            }
+        )
         expressions: dict[str, Any] = {}
         if rtype == "aws_s3_bucket_server_side_encryption_configuration":
             expressions["bucket"] = {"references": [f"aws_s3_bucket.r{i - 1}.id", f"aws_s3_bucket.r{i - 1}"]}
@@ -94,7 +108,13 @@ def synthetic_plan(resources: int, *, bad_every: int = 0) -> dict[str, Any]:
         "format_version": "1.2",
         "terraform_version": "1.11.4",
         "variables": {"region": {"value": "af-south-1"}},
-        "planned_values": {"root_module": {}},
+        "planned_values": {
+            "root_module": {
+                "child_modules": [
+                    {"address": addr, "resources": res} for addr, res in sorted(planned.items())
+                ]
+            }
+        },
         "resource_changes": changes,
         "configuration": {
             "provider_config": {
