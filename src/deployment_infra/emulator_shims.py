@@ -99,3 +99,75 @@ def _s3_bucket_policy_conditions() -> None:
         return bucket_permission(self.policy, action, resource)
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+# -- application-autoscaling-tags --------------------------------------------------------------
+# Application Auto Scaling keeps tags on scalable targets (RegisterScalableTarget Tags,
+# TagResource, UntagResource, ListTagsForResource). moto 5 implements none of the tag calls, so
+# the provider's read after creating an aws_appautoscaling_target fails with a 500.
+
+
+def _target_tags(backend: Any) -> dict[str, dict[str, str]]:
+    tags: dict[str, dict[str, str]] | None = getattr(backend, "infra_shim_tags", None)
+    if tags is None:
+        tags = {}
+        backend.infra_shim_tags = tags
+    return tags
+
+
+def _known_target_arns(backend: Any) -> set[str]:
+    return {target.arn for by_dimension in backend.targets.values() for target in by_dimension.values()}
+
+
+@shim("application-autoscaling-tags")
+def _application_autoscaling_tags() -> None:
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.core.exceptions import JsonRESTError
+
+    original_register = ApplicationAutoScalingResponse.register_scalable_target
+    original_deregister = ApplicationAutoScalingResponse.deregister_scalable_target
+
+    def existing(self: Any) -> tuple[Any, str]:
+        backend = self.applicationautoscaling_backend
+        arn = self._get_param("ResourceARN")
+        if arn not in _known_target_arns(backend):
+            raise JsonRESTError("ResourceNotFoundException", f"No scalable target found for {arn}")
+        return backend, arn
+
+    def register_scalable_target(self: Any) -> str:
+        body: str = original_register(self)
+        tags = self._get_param("Tags") or {}
+        if tags:
+            arn = json.loads(body)["ScalableTargetARN"]
+            _target_tags(self.applicationautoscaling_backend).setdefault(arn, {}).update(tags)
+        return body
+
+    def deregister_scalable_target(self: Any) -> str:
+        backend = self.applicationautoscaling_backend
+        before = _known_target_arns(backend)
+        body: str = original_deregister(self)
+        for arn in before - _known_target_arns(backend):
+            _target_tags(backend).pop(arn, None)
+        return body
+
+    def list_tags_for_resource(self: Any) -> str:
+        backend, arn = existing(self)
+        return json.dumps({"Tags": _target_tags(backend).get(arn, {})})
+
+    def tag_resource(self: Any) -> str:
+        backend, arn = existing(self)
+        _target_tags(backend).setdefault(arn, {}).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        backend, arn = existing(self)
+        for key in self._get_param("TagKeys") or []:
+            _target_tags(backend).get(arn, {}).pop(key, None)
+        return "{}"
+
+    cls: Any = ApplicationAutoScalingResponse
+    cls.register_scalable_target = register_scalable_target
+    cls.deregister_scalable_target = deregister_scalable_target
+    cls.list_tags_for_resource = list_tags_for_resource
+    cls.tag_resource = tag_resource
+    cls.untag_resource = untag_resource
