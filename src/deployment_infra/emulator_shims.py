@@ -171,3 +171,61 @@ def _application_autoscaling_tags() -> None:
     cls.list_tags_for_resource = list_tags_for_resource
     cls.tag_resource = tag_resource
     cls.untag_resource = untag_resource
+
+
+# -- ecs-service-fields ------------------------------------------------------------------------
+# CreateService stores and DescribeServices returns the capacity provider strategy, deployment
+# configuration (circuit breaker, min/max percent), health-check grace period, managed tags,
+# execute-command and AZ rebalancing settings; with a capacity provider strategy there is no
+# launch type. moto 5 drops all of these and reports launchType EC2, so every plan replaced
+# the service and the circuit breaker could not be checked.
+
+ECS_SERVICE_FIELDS: Mapping[str, str] = {
+    "capacityProviderStrategy": "capacity_provider_strategy",
+    "deploymentConfiguration": "deployment_configuration",
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
+    "enableExecuteCommand": "enable_execute_command",
+    "availabilityZoneRebalancing": "availability_zone_rebalancing",
+}
+ECS_DEFAULT_DEPLOYMENT_CONFIGURATION: Mapping[str, Any] = {
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+}
+
+
+def ecs_service_fields(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes a created service keeps, from CreateService's request parameters."""
+    fields: dict[str, Any] = {
+        "deployment_configuration": dict(ECS_DEFAULT_DEPLOYMENT_CONFIGURATION),
+        "enable_ecs_managed_tags": False,
+        "enable_execute_command": False,
+    }
+    for param, attribute in ECS_SERVICE_FIELDS.items():
+        if params.get(param) is not None:
+            fields[attribute] = params[param]
+    if params.get("capacityProviderStrategy") and not params.get("launchType"):
+        fields["launch_type"] = None
+    return fields
+
+
+@shim("ecs-service-fields")
+def _ecs_service_fields() -> None:
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    original_create = EC2ContainerServiceResponse.create_service
+
+    def create_service(self: Any) -> Any:
+        result: Any = original_create(self)
+        service = result.result["service"]
+        for attribute, value in ecs_service_fields(self._get_params()).items():
+            setattr(service, attribute, value)
+        if service.launch_type is None:
+            for deployment in service.deployments:
+                deployment["launchType"] = None
+                deployment["capacityProviderStrategy"] = service.capacity_provider_strategy
+        return result
+
+    cls: Any = EC2ContainerServiceResponse
+    cls.create_service = create_service

@@ -54,3 +54,56 @@ def test_application_autoscaling_tags_round_trip(emulator: Emulator) -> None:
     client.deregister_scalable_target(**TARGET)
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         client.list_tags_for_resource(ResourceARN=arn)
+
+
+SERVICE = {
+    "serviceName": "api",
+    "desiredCount": 2,
+    "capacityProviderStrategy": [
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0},
+    ],
+    "deploymentConfiguration": {
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    },
+    "healthCheckGracePeriodSeconds": 60,
+    "enableECSManagedTags": True,
+    "availabilityZoneRebalancing": "DISABLED",
+}
+
+
+def _create_service(ecs: object) -> dict:
+    ecs.create_cluster(clusterName="c")  # type: ignore[attr-defined]
+    td = ecs.register_task_definition(  # type: ignore[attr-defined]
+        family="api",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="c", taskDefinition=td, **SERVICE)  # type: ignore[attr-defined]
+    return ecs.describe_services(cluster="c", services=["api"])["services"][0]  # type: ignore[attr-defined]
+
+
+def test_bare_moto_drops_ecs_service_fields() -> None:
+    with mock_aws():
+        service = _create_service(boto3.client("ecs", region_name="af-south-1"))
+    assert "deploymentConfiguration" not in service
+    assert service["launchType"] == "EC2"
+
+
+def test_ecs_service_fields_round_trip(emulator: Emulator) -> None:
+    service = _create_service(LocalTarget(emulator).client("ecs", "af-south-1"))
+    assert service["capacityProviderStrategy"] == SERVICE["capacityProviderStrategy"]
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {
+        "enable": True,
+        "rollback": True,
+    }
+    assert service["deploymentConfiguration"]["minimumHealthyPercent"] == 100
+    assert service["healthCheckGracePeriodSeconds"] == 60
+    assert service["enableECSManagedTags"] is True
+    assert service["availabilityZoneRebalancing"] == "DISABLED"
+    assert "launchType" not in service  # a capacity provider strategy replaces the launch type
