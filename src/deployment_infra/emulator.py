@@ -168,6 +168,8 @@ class Emulator:
         log = self.log_file.open("ab")
         env = dict(os.environ)
         env.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
+        # no DNS here: a DNS-validated ACM certificate is issued as soon as it is asked for
+        env.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
         proc = subprocess.Popen(  # a daemon on purpose: later commands reuse it
             [sys.executable, "-m", LAUNCHER_MODULE, "--host", HOST, "--port", str(self.port)],
             stdout=log,

@@ -7,6 +7,7 @@ setting fails before any AWS call.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -27,6 +28,7 @@ _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}$")
 _TF_VAR = re.compile(r"^[a-z_][a-z0-9_]*$")
+_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Settings:
     project: str
     default_region: str
     owner: str
+    domain: str
     required_tags: tuple[str, ...]
     default_data_class: str
     allowed_regions: Mapping[str, frozenset[str]]
@@ -125,6 +128,9 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
         )
     default_region = _region(_str(project, "default_region", "project.default_region"), "project")
     owner = _str(project, "owner", "project.owner")
+    domain = _str(project, "domain", "project.domain")
+    if not _DOMAIN.match(domain):
+        raise SettingsError(f"project.domain {domain!r} is not a lower-case DNS name")
 
     tags = _table(raw, "tags")
     required = tags.get("required")
@@ -161,6 +167,7 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
         project=name,
         default_region=default_region,
         owner=owner,
+        domain=domain,
         required_tags=tuple(required),
         default_data_class=default_class,
         allowed_regions=allowed,
@@ -208,7 +215,29 @@ def _environments(raw: Any, root: Path, default_region: str) -> dict[str, Enviro
         result[path.name] = EnvironmentSettings(
             path.name, path, region, dict(tags), dict(variables), protected
         )
+    _check_distinct_cidrs(result)
     return result
+
+
+def _check_distinct_cidrs(environments: Mapping[str, EnvironmentSettings]) -> None:
+    """Environments are isolated networks: no two may use overlapping VPC CIDRs."""
+    seen: list[tuple[ipaddress.IPv4Network, str]] = []
+    for env in environments.values():
+        cidr = env.variables.get("vpc_cidr")
+        if cidr is None:
+            continue
+        try:
+            net = ipaddress.IPv4Network(str(cidr))
+        except ValueError:
+            raise SettingsError(
+                f"environments.{env.name}.variables.vpc_cidr {cidr!r} is not an IPv4 CIDR"
+            ) from None
+        for other, name in seen:
+            if net.overlaps(other):
+                raise SettingsError(
+                    f"environments {name} and {env.name} have overlapping VPC CIDRs ({other}, {net})"
+                )
+        seen.append((net, env.name))
 
 
 def _emulator_port(raw: Any) -> int:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hcl2
+
 from deployment_infra import policy, ui
 from deployment_infra import terraform as tf
 from deployment_infra.bootstrap import Backend, known_backend
@@ -94,16 +96,24 @@ class Stack:
             "project": self.settings.project,
             "environment": self.env.name,
             "region": self.env.region,
+            "domain_name": self.settings.domain,
             "default_tags": self.settings.default_tags(self.env),
             **self.env.variables,
         }
 
     # -- verbs ---------------------------------------------------------------------------
-    def plan(self, *, destroy: bool = False, backend: Backend | None = None) -> PlanOutcome:
+    def plan(
+        self,
+        *,
+        destroy: bool = False,
+        backend: Backend | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> PlanOutcome:
         """Save a plan, show it as JSON, run the gate; record the verdict beside the plan."""
         runner = self.runner(backend)
         self.work.gate_file.unlink(missing_ok=True)  # an old verdict never covers a new plan
         ui.step(f"{self.env.name}: planning{' destruction' if destroy else ''} ({self.target.name})")
+        self.work.write_json(self.work.var_file, {**self.variables(), **(overrides or {})})
         runner.plan(self.work.plan_file, self.work.var_file, destroy=destroy)
         plan = runner.show_json(self.work.plan_file)
         self.work.write_json(self.work.plan_json, plan)
@@ -156,6 +166,14 @@ class Stack:
             # a saved plan can be applied once; drop it and its verdict either way
             self.work.plan_file.unlink(missing_ok=True)
             self.work.gate_file.unlink(missing_ok=True)
+
+    def declared_variable(self, name: str) -> Any:
+        """The value `name` gets from terraform.tfvars and infra.toml (None when unset there)."""
+        value: Any = None
+        tfvars = self.env.path / "terraform.tfvars"
+        if tfvars.exists():
+            value = hcl2.loads(tfvars.read_text()).get(name)
+        return self.env.variables.get(name, value)
 
     def state(self) -> dict[str, Any]:
         return self.runner(bootstrap_missing=False).show_json()

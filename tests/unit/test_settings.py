@@ -23,7 +23,8 @@ def raw() -> dict[str, Any]:
 def test_repo_settings_load() -> None:
     s = settings.load(REPO)
     assert s.default_region == "af-south-1"
-    assert "dev" in s.environments
+    assert set(s.environments) == {"dev", "staging", "prod"}
+    assert s.environment("prod").protected and not s.environment("staging").protected
     assert all(regions == frozenset({"af-south-1"}) for regions in s.allowed_regions.values())
     assert s.default_tags(s.environment("dev"))["Environment"] == "dev"
     assert s.environment("dev").variables["vpc_cidr"] == "10.10.0.0/16"
@@ -31,7 +32,7 @@ def test_repo_settings_load() -> None:
 
 def test_unknown_environment_lists_valid_ones() -> None:
     s = settings.load(REPO)
-    with pytest.raises(UsageError, match=r"unknown environment 'nope'; valid: dev"):
+    with pytest.raises(UsageError, match=r"unknown environment 'nope'; valid: dev, prod, staging"):
         s.environment("nope")
 
 
@@ -55,6 +56,9 @@ def test_unknown_environment_lists_valid_ones() -> None:
         (lambda r: r["environments"]["dev"].update(tags={"k": 1}), "tags must map"),
         (lambda r: r["environments"]["dev"].update(variables={"Bad-Name": 1}), "variables must map"),
         (lambda r: r["environments"]["dev"].update(protected="yes"), "protected"),
+        (lambda r: r["project"].update(domain="Not A Domain"), "project.domain"),
+        (lambda r: r["environments"]["staging"]["variables"].update(vpc_cidr="10.10.128.0/17"), "overlapping"),
+        (lambda r: r["environments"]["prod"]["variables"].update(vpc_cidr="10.300.0.0/16"), "not an IPv4 CIDR"),
     ],
 )
 def test_invalid_settings_are_refused(raw: dict[str, Any], mutate: Any, message: str) -> None:
@@ -84,9 +88,10 @@ def test_unreadable_file(tmp_path: Path, content: bytes, message: str) -> None:
 
 
 def test_prod_is_protected_by_default(raw: dict[str, Any], tmp_path: Path) -> None:
-    for env in ("dev", "prod"):
+    for env in ("dev", "staging", "prod"):
         (tmp_path / "terraform" / "environments" / env).mkdir(parents=True)
     raw = copy.deepcopy(raw)
+    raw["environments"]["prod"].pop("protected", None)
     s = settings.parse(raw, tmp_path)
     assert s.environment("prod").protected
     assert not s.environment("dev").protected

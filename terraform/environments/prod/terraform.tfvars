@@ -1,0 +1,13 @@
+# prod: three tasks over three AZs, a NAT gateway per AZ, load balancer deletion protection,
+# scaling on requests as well as CPU and memory, and a year of flow logs.
+az_count                = 3
+single_nat_gateway      = false
+desired_count           = 3
+min_capacity            = 3
+max_capacity            = 12
+cpu                     = 512
+memory                  = 1024
+fargate_spot_weight     = 0
+requests_per_target     = 500
+deletion_protection     = true
+flow_log_retention_days = 365

@@ -1,0 +1,120 @@
+# This file is identical in every environment root (tests/terraform checks it): environments
+# differ only in terraform.tfvars and infra.toml, never in code.
+
+# Only AZs enabled by default: opt-in Local Zones would break the subnet layout.
+data "aws_availability_zones" "available" {
+  state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  name   = "${var.project}-${var.environment}"
+  domain = "${var.environment}.${var.domain_name}"
+}
+
+module "vpc" {
+  source = "../../modules/vpc"
+
+  name = local.name
+  cidr = var.vpc_cidr
+  # Sorted so the AZ -> subnet block mapping does not shift if the API reorders its answer.
+  azs                     = slice(sort(data.aws_availability_zones.available.names), 0, var.az_count)
+  single_nat_gateway      = var.single_nat_gateway
+  flow_log_retention_days = var.flow_log_retention_days
+}
+
+module "ecr" {
+  source = "../../modules/ecr"
+
+  name         = "${local.name}/${var.service_name}"
+  force_delete = var.force_delete_images
+}
+
+################################################################################
+# DNS and TLS: <environment>.<domain> with a DNS-validated certificate
+################################################################################
+
+resource "aws_route53_zone" "this" {
+  name          = local.domain
+  comment       = "${local.name}: delegate from ${var.domain_name} before the first apply completes"
+  force_destroy = !var.deletion_protection
+}
+
+resource "aws_acm_certificate" "this" {
+  domain_name               = local.domain
+  subject_alternative_names = ["*.${local.domain}"]
+  validation_method         = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "certificate_validation" {
+  for_each = {
+    for option in aws_acm_certificate.this.domain_validation_options : option.resource_record_name => option...
+  }
+
+  zone_id         = aws_route53_zone.this.zone_id
+  name            = each.key
+  type            = each.value[0].resource_record_type
+  records         = [each.value[0].resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  certificate_arn         = aws_acm_certificate.this.arn
+  validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
+}
+
+################################################################################
+# The service
+################################################################################
+
+module "service" {
+  source = "../../modules/ecs"
+
+  name        = "${local.name}-${var.service_name}"
+  environment = var.environment
+
+  vpc_id             = module.vpc.vpc_id
+  public_subnet_ids  = module.vpc.public_subnet_ids
+  private_subnet_ids = module.vpc.private_subnet_ids
+  certificate_arn    = aws_acm_certificate_validation.this.certificate_arn
+
+  container_image = "${module.ecr.repository_url}:${var.initial_image_tag}"
+  container_port  = var.container_port
+  cpu             = var.cpu
+  memory          = var.memory
+
+  desired_count       = var.desired_count
+  min_capacity        = var.min_capacity
+  max_capacity        = var.max_capacity
+  fargate_weight      = var.fargate_weight
+  fargate_spot_weight = var.fargate_spot_weight
+  fargate_base        = var.fargate_base
+  requests_per_target = var.requests_per_target
+
+  alb_access_logs_bucket_name = "${local.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
+  deletion_protection         = var.deletion_protection
+  release_parameter_prefix    = "/${var.project}/${var.environment}"
+}
+
+resource "aws_route53_record" "service" {
+  zone_id = aws_route53_zone.this.zone_id
+  name    = "${var.service_name}.${local.domain}"
+  type    = "A"
+
+  alias {
+    name                   = module.service.alb_dns_name
+    zone_id                = module.service.alb_zone_id
+    evaluate_target_health = true
+  }
+}

@@ -1,0 +1,76 @@
+# Terraform outputs take no `type` argument; the module already pins these types.
+
+output "vpc_id" {
+  description = "ID of the VPC (string)."
+  value       = module.vpc.vpc_id
+}
+
+output "azs" {
+  description = "Availability zones in use (list(string))."
+  value       = module.vpc.azs
+}
+
+output "public_subnet_ids" {
+  description = "Public subnet IDs in AZ order (list(string))."
+  value       = module.vpc.public_subnet_ids
+}
+
+output "private_subnet_ids" {
+  description = "Private subnet IDs in AZ order (list(string))."
+  value       = module.vpc.private_subnet_ids
+}
+
+output "database_subnet_ids" {
+  description = "Database subnet IDs in AZ order (list(string)); no internet route."
+  value       = module.vpc.database_subnet_ids
+}
+
+output "nat_gateway_ids" {
+  description = "NAT gateway IDs (list(string)); one when single_nat_gateway is true."
+  value       = module.vpc.nat_gateway_ids
+}
+
+output "ecr_repository_url" {
+  description = "Where images of the service are pushed (string)."
+  value       = module.ecr.repository_url
+}
+
+output "cluster_name" {
+  description = "ECS cluster name (string)."
+  value       = module.service.cluster_name
+}
+
+output "service_name" {
+  description = "ECS service name (string); `infra deploy` updates it."
+  value       = module.service.service_name
+}
+
+output "task_definition_family" {
+  description = "Task definition family the deploy tool registers revisions in (string)."
+  value       = module.service.task_definition_family
+}
+
+output "release_parameter_name" {
+  description = "SSM parameter holding the currently deployed release (string)."
+  value       = module.service.release_parameter_name
+}
+
+output "target_group_arn" {
+  description = "ALB target group of the service (string)."
+  value       = module.service.target_group_arn
+}
+
+output "service_url" {
+  description = "HTTPS address of the service (string)."
+  value       = "https://${aws_route53_record.service.fqdn}"
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer (string)."
+  value       = module.service.alb_dns_name
+}
+
+output "dns_zone_name_servers" {
+  description = "Name servers to delegate <environment>.<domain> to from the parent zone (list(string))."
+  value       = aws_route53_zone.this.name_servers
+}
