@@ -57,14 +57,15 @@ def terraform_available() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the project for the session: environments are expensive to bring up."""
     return copy_project(tmp_path_factory.mktemp("project"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def emulator(project: Path, terraform_available: str) -> Iterator[Emulator]:
-    """An emulator of this module's own, on a free port, stopped afterwards."""
+    """The session's emulator for `project`, on a free port, stopped afterwards."""
     port = free_port()
     emu = Emulator(project / ".infra", port)
     old = os.environ.get("INFRA_EMULATOR_PORT")

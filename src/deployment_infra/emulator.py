@@ -2,7 +2,7 @@
 
 The server runs `python -m deployment_infra.emulator_server`, which applies the project's
 compatibility shims (see docs/emulator.md) before serving. Its pid and port are recorded in
-`.infra/emulator.json`; `stop` only ever signals the process recorded there, and only if that
+`.infra/emulator-<port>.json`; `stop` only ever signals the process recorded there, and only if that
 process is still our launcher on that port.
 """
 
@@ -91,8 +91,8 @@ class Emulator:
     def __init__(self, run_dir: Path, port: int) -> None:
         self.run_dir = run_dir
         self.port = port
-        self.state_file = run_dir / "emulator.json"
-        self.log_file = run_dir / "emulator.log"
+        self.state_file = run_dir / f"emulator-{port}.json"  # one record per port: emulators never clobber each other
+        self.log_file = run_dir / f"emulator-{port}.log"
 
     @property
     def url(self) -> str:

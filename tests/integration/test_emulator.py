@@ -11,7 +11,13 @@ import pytest
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.errors import InfraError
 from deployment_infra.targets import LocalTarget
-from tests.conftest import run_infra
+from tests.conftest import copy_project, run_infra
+
+
+@pytest.fixture(scope="module")
+def own_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of its own: these tests start emulators on other ports."""
+    return copy_project(tmp_path_factory.mktemp("emu-project"))
 
 
 def test_start_status_stop_cycle(tmp_path: Path) -> None:
@@ -22,7 +28,7 @@ def test_start_status_stop_cycle(tmp_path: Path) -> None:
         assert first.running and first.owned and first.pid
         # idempotent: a second start reuses the same process
         assert emu.ensure_running().pid == first.pid
-        recorded = json.loads((tmp_path / ".infra" / "emulator.json").read_text())
+        recorded = json.loads(emu.state_file.read_text())
         assert recorded["pid"] == first.pid and recorded["port"] == emu.port
         s3 = LocalTarget(emu).client("s3", "af-south-1")
         s3.create_bucket(Bucket="probe", CreateBucketConfiguration={"LocationConstraint": "af-south-1"})
@@ -30,7 +36,7 @@ def test_start_status_stop_cycle(tmp_path: Path) -> None:
     finally:
         assert emu.stop()
     assert not emu.status().running
-    assert not (tmp_path / ".infra" / "emulator.json").exists()
+    assert not emu.state_file.exists()
     assert emu.stop() is False  # nothing of ours left to stop
 
 
@@ -43,19 +49,20 @@ def test_port_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(InfraError, match=f"port {port} is held by another process"):
             emu.ensure_running()
         assert emu.stop() is False  # never signals a process it did not start
-        assert not (tmp_path / ".infra" / "emulator.json").exists()
+        assert not emu.state_file.exists()
 
 
 def test_stale_record_of_a_dead_process_is_ignored(tmp_path: Path) -> None:
     emu = Emulator(tmp_path / ".infra", free_port())
     (tmp_path / ".infra").mkdir()
     # pid 1 is alive but is not our launcher: it must never be signalled
-    (tmp_path / ".infra" / "emulator.json").write_text(json.dumps({"pid": 1, "port": emu.port}))
+    emu.state_file.write_text(json.dumps({"pid": 1, "port": emu.port}))
     assert emu.recorded_pid() is None
     assert emu.stop() is False
 
 
-def test_cli_emulator_commands(project: Path) -> None:
+def test_cli_emulator_commands(own_project: Path) -> None:
+    project = own_project
     port = str(free_port())
     env = {"INFRA_EMULATOR_PORT": port}
     try:
@@ -97,7 +104,8 @@ def test_tls_only_bucket_policy_through_the_launcher(tmp_path: Path) -> None:
         emu.stop()
 
 
-def test_read_only_verbs_never_create_the_state_bucket(project: Path) -> None:
+def test_read_only_verbs_never_create_the_state_bucket(own_project: Path) -> None:
+    project = own_project
     env = {"INFRA_EMULATOR_PORT": str(free_port())}
     try:
         status = run_infra(project, "status", "--env", "dev", env=env)

@@ -40,7 +40,7 @@ def test_bad_arguments_exit_2_with_one_line(proj: Path, args: list[str]) -> None
     result = run_infra(proj, *args)
     assert result.returncode == 2, result.stderr
     one_line_error(result.stderr)
-    assert not (proj / ".infra" / "emulator.json").exists()  # nothing was started
+    assert not list((proj / ".infra").glob("emulator-*.json"))  # nothing was started
 
 
 def test_unknown_environment_lists_the_valid_ones(proj: Path) -> None:

@@ -57,8 +57,14 @@ def test_unknown_environment_lists_valid_ones() -> None:
         (lambda r: r["environments"]["dev"].update(variables={"Bad-Name": 1}), "variables must map"),
         (lambda r: r["environments"]["dev"].update(protected="yes"), "protected"),
         (lambda r: r["project"].update(domain="Not A Domain"), "project.domain"),
-        (lambda r: r["environments"]["staging"]["variables"].update(vpc_cidr="10.10.128.0/17"), "overlapping"),
-        (lambda r: r["environments"]["prod"]["variables"].update(vpc_cidr="10.300.0.0/16"), "not an IPv4 CIDR"),
+        (
+            lambda r: r["environments"]["staging"]["variables"].update(vpc_cidr="10.10.128.0/17"),
+            "overlapping",
+        ),
+        (
+            lambda r: r["environments"]["prod"]["variables"].update(vpc_cidr="10.300.0.0/16"),
+            "not an IPv4 CIDR",
+        ),
     ],
 )
 def test_invalid_settings_are_refused(raw: dict[str, Any], mutate: Any, message: str) -> None:
