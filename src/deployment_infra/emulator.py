@@ -91,7 +91,9 @@ class Emulator:
     def __init__(self, run_dir: Path, port: int) -> None:
         self.run_dir = run_dir
         self.port = port
-        self.state_file = run_dir / f"emulator-{port}.json"  # one record per port: emulators never clobber each other
+        self.state_file = (
+            run_dir / f"emulator-{port}.json"
+        )  # one record per port: emulators never clobber each other
         self.log_file = run_dir / f"emulator-{port}.log"
 
     @property

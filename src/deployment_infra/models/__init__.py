@@ -1,0 +1,1 @@
+"""Executable models of AWS behaviour the modules rely on (used by property tests and docs)."""

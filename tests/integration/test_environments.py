@@ -1,0 +1,289 @@
+"""dev, staging and prod end to end on the embedded AWS, through the real `infra` CLI.
+
+One emulator and one copy of the project for the session; the steps run in order: bootstrap
+twice; dev up, a no-op plan, a refused eu-west-1 plan, two concurrent applies; staging and prod
+up; the services' settings and the environments' isolation checked with boto3; no-op re-plans; a
+deploy-style task definition change that a later apply does not revert; everything down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deployment_infra.emulator import Emulator
+from deployment_infra.targets import LocalTarget
+from tests.conftest import run_infra
+
+pytestmark = pytest.mark.integration
+
+EU_BUCKET_TF = """
+provider "aws" {
+  alias  = "eu"
+  region = "eu-west-1"
+  default_tags {
+    tags = var.default_tags
+  }
+}
+
+resource "aws_s3_bucket" "eu_copy" {
+  provider = aws.eu
+  bucket   = "ngapp-dev-eu-copy"
+}
+"""
+
+PROBE_TF = """
+resource "aws_ssm_parameter" "concurrency_probe" {
+  name  = "/ngapp/dev/concurrency-probe"
+  type  = "String"
+  value = "probe"
+}
+"""
+
+
+ENVIRONMENTS = ["dev", "staging", "prod"]
+SIZES = {
+    "dev": {"desired_count": 1, "min_capacity": 1, "max_capacity": 2},
+    "staging": {"desired_count": 2, "min_capacity": 2, "max_capacity": 4},
+    "prod": {"desired_count": 3, "min_capacity": 3, "max_capacity": 12},
+}
+
+
+def outputs(project: Path, env: str) -> dict[str, Any]:
+    status = json.loads(ok(run_infra(project, "status", "--env", env, "--json")).stdout)
+    return dict(status["outputs"])
+
+
+def client(emulator: Emulator, service: str, region: str = "af-south-1") -> Any:
+    return LocalTarget(emulator).client(service, region)
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, (
+        f"exit {result.returncode}\nstdout: {result.stdout[-3000:]}\nstderr: {result.stderr[-3000:]}"
+    )
+    return result
+
+
+def project_vpcs(emulator: Emulator) -> list[dict]:
+    vpcs = client(emulator, "ec2").describe_vpcs()["Vpcs"]
+    return [v for v in vpcs if not v.get("IsDefault")]
+
+
+class TestEnvironments:
+    def test_bootstrap_twice_is_a_no_op(self, project: Path, emulator: Emulator) -> None:
+        first = json.loads(ok(run_infra(project, "bootstrap", "--json")).stdout)
+        assert first["changed"] is True
+        s3 = client(emulator, "s3")
+        bucket = first["bucket"]
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+        pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(pab.values())
+        table = client(emulator, "dynamodb").describe_table(TableName=first["lock_table"])["Table"]
+        assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        second = json.loads(ok(run_infra(project, "bootstrap", "--json")).stdout)
+        assert second["changed"] is False
+        assert second["bucket"] == bucket
+
+    def test_up_creates_subnets_in_three_af_south_1_azs(self, project: Path, emulator: Emulator) -> None:
+        result = ok(run_infra(project, "up", "--env", "dev"))
+        assert "dev is up" in result.stderr
+        vpcs = project_vpcs(emulator)
+        assert len(vpcs) == 1 and vpcs[0]["CidrBlock"] == "10.10.0.0/16"
+        subnets = client(emulator, "ec2").describe_subnets(
+            Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]}]
+        )["Subnets"]
+        assert {s["AvailabilityZone"] for s in subnets} == {"af-south-1a", "af-south-1b", "af-south-1c"}
+        assert len(subnets) == 9  # public, private, database in each AZ
+        tags = {t["Key"]: t["Value"] for t in vpcs[0]["Tags"]}
+        assert tags["Environment"] == "dev" and tags["DataClassification"] == "internal"
+        status = json.loads(ok(run_infra(project, "status", "--env", "dev", "--json")).stdout)
+        assert status["outputs"]["vpc_id"] == vpcs[0]["VpcId"]
+        assert any(r["type"] == "aws_flow_log" for r in status["resources"])
+
+    def test_second_plan_shows_no_changes(self, project: Path, emulator: Emulator) -> None:
+        result = json.loads(ok(run_infra(project, "plan", "--env", "dev", "--json")).stdout)
+        assert result["passed"] is True
+        assert set(result["changes"]) <= {"no-op"}, result["changes"]
+
+    def test_plan_with_a_bucket_in_eu_west_1_is_refused(self, project: Path, emulator: Emulator) -> None:
+        extra = project / "terraform" / "environments" / "dev" / "eu_copy.tf"
+        extra.write_text(EU_BUCKET_TF)
+        try:
+            result = run_infra(project, "plan", "--env", "dev")
+            assert result.returncode == 1, result.stderr
+            assert "aws_s3_bucket.eu_copy" in result.stderr and "RES-001" in result.stderr
+            assert "eu-west-1" in result.stderr
+            # the saved plan JSON is refused by `infra policy check` too
+            plan_json = project / ".infra" / "local" / "dev" / "plan.json"
+            check = run_infra(project, "policy", "check", str(plan_json))
+            assert check.returncode == 1 and "aws_s3_bucket.eu_copy" in check.stderr
+            # and `apply` will not apply it
+            refused = run_infra(project, "apply", "--env", "dev")
+            assert refused.returncode == 1 and "failed the policy gate" in refused.stderr
+        finally:
+            extra.unlink()
+        names = [b["Name"] for b in client(emulator, "s3", "eu-west-1").list_buckets()["Buckets"]]
+        assert "ngapp-dev-eu-copy" not in names  # refused plans create nothing
+
+    def test_two_concurrent_applies_one_proceeds_state_intact(
+        self, project: Path, emulator: Emulator
+    ) -> None:
+        probe = project / "terraform" / "environments" / "dev" / "probe.tf"
+        probe.write_text(PROBE_TF)
+        try:
+            ok(run_infra(project, "plan", "--env", "dev"))
+            env = {"INFRA_PROJECT_DIR": str(project)}
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "deployment_infra.cli", "apply", "--env", "dev"],
+                    cwd=project,
+                    env={**os.environ, **env},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(2)
+            ]
+            outcomes = [(p.wait(timeout=600), p.stderr.read() if p.stderr else "") for p in procs]
+            codes = sorted(code for code, _ in outcomes)
+            assert codes == [0, 1], outcomes
+            loser = next(err for code, err in outcomes if code == 1)
+            assert any(word in loser for word in ("locked", "stale", "no saved plan")), loser
+            params = client(emulator, "ssm").get_parameters(Names=["/ngapp/dev/concurrency-probe"])
+            assert len(params["Parameters"]) == 1
+            after = json.loads(ok(run_infra(project, "plan", "--env", "dev", "--json")).stdout)
+            assert set(after["changes"]) <= {"no-op"}, after["changes"]
+        finally:
+            probe.unlink()
+        # take the probe away again so that `down` sees the environment as `up` made it
+        ok(run_infra(project, "up", "--env", "dev"))
+
+    @pytest.mark.parametrize("env", ["staging", "prod"])
+    def test_up(self, project: Path, emulator: Emulator, env: str) -> None:
+        ok(run_infra(project, "up", "--env", env, "--yes"))
+
+    @pytest.mark.parametrize("env", ENVIRONMENTS)
+    def test_service_is_safe_to_deploy_and_scales(self, project: Path, emulator: Emulator, env: str) -> None:
+        out = outputs(project, env)
+        ecs = client(emulator, "ecs")
+        service = ecs.describe_services(cluster=out["cluster_name"], services=[out["service_name"]])[
+            "services"
+        ][0]
+        deployment = service["deploymentConfiguration"]
+        assert deployment["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        assert deployment["minimumHealthyPercent"] == 100 and deployment["maximumPercent"] == 200
+        assert service["healthCheckGracePeriodSeconds"] > 0
+        strategy = {s["capacityProvider"]: s for s in service["capacityProviderStrategy"]}
+        assert ("FARGATE_SPOT" in strategy) is (env == "dev")  # spot only where downtime is acceptable
+        assert service["desiredCount"] == SIZES[env]["desired_count"]
+        tg = client(emulator, "elbv2").describe_target_groups(TargetGroupArns=[out["target_group_arn"]])
+        health = tg["TargetGroups"][0]
+        assert health["HealthCheckPath"] == "/health" and health["Matcher"]["HttpCode"] == "200"
+        scaling = client(emulator, "application-autoscaling")
+        resource_id = f"service/{out['cluster_name']}/{out['service_name']}"
+        target = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource_id])
+        assert [(t["MinCapacity"], t["MaxCapacity"]) for t in target["ScalableTargets"]] == [
+            (SIZES[env]["min_capacity"], SIZES[env]["max_capacity"])
+        ]
+        policies = scaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=resource_id)
+        metrics = {
+            p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"][
+                "PredefinedMetricType"
+            ]
+            for p in policies["ScalingPolicies"]
+        }
+        expected = {"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"}
+        if env == "prod":
+            expected.add("ALBRequestCountPerTarget")
+        assert metrics == expected
+
+    def test_environments_are_isolated(self, project: Path, emulator: Emulator) -> None:
+        vpcs = {
+            t["Value"]: v["CidrBlock"]
+            for v in project_vpcs(emulator)
+            for t in v["Tags"]
+            if t["Key"] == "Environment"
+        }
+        assert vpcs == {"dev": "10.10.0.0/16", "staging": "10.20.0.0/16", "prod": "10.30.0.0/16"}
+        roles = client(emulator, "iam").list_roles()["Roles"]
+        by_env: dict[str, set[str]] = {
+            env: {r["RoleName"] for r in roles if f"-{env}-" in r["RoleName"]} for env in ENVIRONMENTS
+        }
+        assert all(by_env.values()), by_env
+        assert not (
+            by_env["dev"] & by_env["staging"]
+            or by_env["staging"] & by_env["prod"]
+            or by_env["dev"] & by_env["prod"]
+        )
+        bucket = json.loads(ok(run_infra(project, "bootstrap", "--json")).stdout)["bucket"]
+        keys = {o["Key"] for o in client(emulator, "s3").list_objects_v2(Bucket=bucket).get("Contents", [])}
+        assert {f"environments/{env}/terraform.tfstate" for env in ENVIRONMENTS} <= keys
+        repos = {r["repositoryName"] for r in client(emulator, "ecr").describe_repositories()["repositories"]}
+        assert repos == {f"ngapp-{env}/api" for env in ENVIRONMENTS}
+
+    @pytest.mark.parametrize("env", ["staging", "prod"])
+    def test_replan_shows_no_changes(self, project: Path, emulator: Emulator, env: str) -> None:
+        result = json.loads(ok(run_infra(project, "plan", "--env", env, "--json")).stdout)
+        assert result["passed"] is True
+        assert set(result["changes"]) <= {"no-op"}, result["changes"]
+
+    def test_a_deploy_is_not_reverted_by_apply(self, project: Path, emulator: Emulator) -> None:
+        out = outputs(project, "staging")
+        ecs = client(emulator, "ecs")
+        current = ecs.describe_services(cluster=out["cluster_name"], services=[out["service_name"]])[
+            "services"
+        ][0]
+        task_def = ecs.describe_task_definition(taskDefinition=current["taskDefinition"])["taskDefinition"]
+        # what `infra deploy` does: a new revision with a new image, then a service update
+        container = dict(task_def["containerDefinitions"][0], image=f"{out['ecr_repository_url']}:v1.2.3")
+        new_arn = ecs.register_task_definition(
+            family=task_def["family"],
+            containerDefinitions=[container],
+            **{
+                k: task_def[k]
+                for k in (
+                    "taskRoleArn",
+                    "executionRoleArn",
+                    "networkMode",
+                    "cpu",
+                    "memory",
+                    "requiresCompatibilities",
+                    "volumes",
+                )
+                if k in task_def
+            },
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.update_service(cluster=out["cluster_name"], service=out["service_name"], taskDefinition=new_arn)
+        plan = json.loads(ok(run_infra(project, "plan", "--env", "staging", "--json")).stdout)
+        assert set(plan["changes"]) <= {"no-op"}, plan["changes"]
+        ok(run_infra(project, "up", "--env", "staging"))
+        after = ecs.describe_services(cluster=out["cluster_name"], services=[out["service_name"]])[
+            "services"
+        ][0]
+        assert after["taskDefinition"] == new_arn
+
+    @pytest.mark.parametrize("env", ENVIRONMENTS)
+    def test_down_leaves_nothing_behind(self, project: Path, emulator: Emulator, env: str) -> None:
+        ok(run_infra(project, "down", "--env", env, "--yes"))
+        status = json.loads(ok(run_infra(project, "status", "--env", env, "--json")).stdout)
+        assert status["resources"] == []
+
+    def test_nothing_is_left_in_the_account(self, project: Path, emulator: Emulator) -> None:
+        assert project_vpcs(emulator) == []
+        ec2 = client(emulator, "ec2")
+        assert [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
+        assert ec2.describe_addresses()["Addresses"] == []
+        assert client(emulator, "logs").describe_log_groups()["logGroups"] == []
+        assert client(emulator, "elbv2").describe_load_balancers()["LoadBalancers"] == []
+        assert client(emulator, "ecr").describe_repositories()["repositories"] == []
+        assert client(emulator, "ecs").list_clusters()["clusterArns"] == []
+        assert client(emulator, "route53").list_hosted_zones()["HostedZones"] == []
