@@ -79,3 +79,16 @@ def test_terraform_test(module: Path, tf_copy: Path, tf_env: dict[str, str]) -> 
     result = _tf(["test", "-no-color"], where, tf_env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " 0 failed" in result.stdout and "passed" in result.stdout
+
+
+def test_environment_roots_differ_only_in_tfvars() -> None:
+    """Environments differ in size (terraform.tfvars, infra.toml), never in code."""
+    roots = [p for p in (TERRAFORM / "environments").iterdir() if p.is_dir()]
+    assert {p.name for p in roots} >= {"dev", "staging", "prod"}
+    reference = TERRAFORM / "environments" / "dev"
+    code = sorted(p.name for p in reference.glob("*.tf"))
+    for root in roots:
+        assert sorted(p.name for p in root.glob("*.tf") if not p.name.endswith("_override.tf")) == code, root.name
+        for name in code:
+            assert (root / name).read_text() == (reference / name).read_text(), f"{root.name}/{name} differs from dev"
+        assert (root / "terraform.tfvars").is_file(), f"{root.name} has no terraform.tfvars"
