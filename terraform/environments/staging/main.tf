@@ -56,15 +56,17 @@ resource "aws_acm_certificate" "this" {
   }
 }
 
+# Keyed by domain name, which is known at plan time (the record names are not). The apex and
+# its wildcard share one validation record, hence allow_overwrite.
 resource "aws_route53_record" "certificate_validation" {
   for_each = {
-    for option in aws_acm_certificate.this.domain_validation_options : option.resource_record_name => option...
+    for option in aws_acm_certificate.this.domain_validation_options : option.domain_name => option
   }
 
   zone_id         = aws_route53_zone.this.zone_id
-  name            = each.key
-  type            = each.value[0].resource_record_type
-  records         = [each.value[0].resource_record_value]
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
   ttl             = 300
   allow_overwrite = true
 }

@@ -12,6 +12,9 @@ resource "aws_ecs_service" "this" {
   # Lets a change of capacity provider weights roll out as a deployment instead of replacing
   # (and so stopping) the whole service.
   force_new_deployment = true
+  # Fargate spreads tasks over the subnets' AZs; rebalancing restores the spread after an AZ
+  # outage or a scale-in left it lopsided.
+  availability_zone_rebalancing = "ENABLED"
 
   dynamic "capacity_provider_strategy" {
     for_each = local.capacity_provider_strategy

@@ -137,6 +137,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = aws_ecs_service.this.availability_zone_rebalancing == "ENABLED"
+    error_message = "Tasks must be kept spread across AZs."
+  }
+
+  assert {
     condition     = aws_ecs_service.this.deployment_controller[0].type == "ECS" && !aws_ecs_service.this.wait_for_steady_state && aws_ecs_service.this.desired_count == 2
     error_message = "The service must use the ECS rolling controller, not wait for steady state, and start 2 tasks."
   }
