@@ -229,3 +229,26 @@ def _ecs_service_fields() -> None:
 
     cls: Any = EC2ContainerServiceResponse
     cls.create_service = create_service
+
+
+# -- ec2-security-group-rule-description -------------------------------------------------------
+# A rule that references another security group keeps the description given with it
+# (UserIdGroupPairs[].Description) and DescribeSecurityGroupRules returns it. moto 5 reads the
+# description of CIDR rules only, so every plan "updated" such rules' descriptions.
+
+
+def rule_description(ip_range: Mapping[str, Any], source_group: Mapping[str, Any]) -> str | None:
+    """The description of a security group rule, wherever the request carried it."""
+    value = ip_range.get("Description") or source_group.get("Description")
+    return str(value) if value is not None else None
+
+
+@shim("ec2-security-group-rule-description")
+def _ec2_security_group_rule_description() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self: Any) -> str | None:
+        return rule_description(self.ip_range, self.source_group)
+
+    cls: Any = SecurityGroupRule
+    cls.description = property(description)

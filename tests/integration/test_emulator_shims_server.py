@@ -107,3 +107,33 @@ def test_ecs_service_fields_round_trip(emulator: Emulator) -> None:
     assert service["enableECSManagedTags"] is True
     assert service["availabilityZoneRebalancing"] == "DISABLED"
     assert "launchType" not in service  # a capacity provider strategy replaces the launch type
+
+
+def _rule_with_group_reference(ec2: object) -> dict:
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]  # type: ignore[attr-defined]
+    alb = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]  # type: ignore[attr-defined]
+    svc = ec2.create_security_group(GroupName="svc", Description="svc", VpcId=vpc)["GroupId"]  # type: ignore[attr-defined]
+    ec2.authorize_security_group_ingress(  # type: ignore[attr-defined]
+        GroupId=svc,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8080,
+                "ToPort": 8080,
+                "UserIdGroupPairs": [{"GroupId": alb, "Description": "from the ALB only"}],
+            }
+        ],
+    )
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [svc]}])  # type: ignore[attr-defined]
+    return next(r for r in rules["SecurityGroupRules"] if not r["IsEgress"])
+
+
+def test_bare_moto_drops_group_reference_rule_descriptions() -> None:
+    with mock_aws():
+        rule = _rule_with_group_reference(boto3.client("ec2", region_name="af-south-1"))
+    assert "Description" not in rule
+
+
+def test_group_reference_rule_keeps_its_description(emulator: Emulator) -> None:
+    rule = _rule_with_group_reference(LocalTarget(emulator).client("ec2", "af-south-1"))
+    assert rule["Description"] == "from the ALB only"

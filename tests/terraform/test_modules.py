@@ -88,7 +88,11 @@ def test_environment_roots_differ_only_in_tfvars() -> None:
     reference = TERRAFORM / "environments" / "dev"
     code = sorted(p.name for p in reference.glob("*.tf"))
     for root in roots:
-        assert sorted(p.name for p in root.glob("*.tf") if not p.name.endswith("_override.tf")) == code, root.name
+        assert sorted(p.name for p in root.glob("*.tf") if not p.name.endswith("_override.tf")) == code, (
+            root.name
+        )
         for name in code:
-            assert (root / name).read_text() == (reference / name).read_text(), f"{root.name}/{name} differs from dev"
+            assert (root / name).read_text() == (reference / name).read_text(), (
+                f"{root.name}/{name} differs from dev"
+            )
         assert (root / "terraform.tfvars").is_file(), f"{root.name} has no terraform.tfvars"
