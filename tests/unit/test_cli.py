@@ -105,3 +105,10 @@ def test_aws_target_without_credentials_is_one_line(proj: Path, tmp_path: Path) 
     result = run_infra(proj, "plan", "--env", "dev", "--target", "aws", env=env)
     assert result.returncode == 1
     assert "no AWS credentials for --target aws" in one_line_error(result.stderr)
+
+
+def test_down_on_a_protected_environment_needs_confirmation(proj: Path) -> None:
+    result = run_infra(proj, "down", "--env", "prod")  # no terminal: the answer is no
+    assert result.returncode == 2
+    assert "prod is protected" in one_line_error(result.stderr)
+    assert not list((proj / ".infra").glob("emulator-*.json"))  # refused before touching anything

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from deployment_infra import settings as settings_mod
 from deployment_infra import ui
+from deployment_infra.errors import UsageError
 from deployment_infra.settings import EnvironmentSettings, Settings
 from deployment_infra.stack import Stack
 from deployment_infra.targets import Target, make_target
@@ -38,3 +39,11 @@ def show_violations(violations: list[Violation]) -> None:
         [(v.check_id, v.address, v.message) for v in violations],
         to_stderr=True,
     )
+
+
+def confirm_destruction(st: Stack, what: str, yes: bool) -> None:
+    """On a protected environment, destroying anything needs a typed 'yes' or --yes; else refuse."""
+    if st.env.protected and not yes and not ui.confirm(f"{what} in {st.env.name}."):
+        raise UsageError(
+            f"{st.env.name} is protected: destroying needs confirmation (or --yes); nothing changed"
+        )

@@ -8,9 +8,9 @@ from typing import Any
 
 from deployment_infra import ui
 from deployment_infra.bootstrap import bootstrap
-from deployment_infra.commands.common import context, show_violations, stack
+from deployment_infra.commands.common import confirm_destruction, context, show_violations, stack
 from deployment_infra.commands.plan import describe
-from deployment_infra.errors import InfraError, UsageError
+from deployment_infra.errors import InfraError
 from deployment_infra.stack import NotDeployedError, Stack, resources_of
 from deployment_infra.ui import print_json
 
@@ -31,13 +31,8 @@ def up(env: str, target: str, yes: bool) -> int:
         ui.ok(f"{env} is up to date: nothing to apply")
     else:
         deletes = outcome.changes.get("delete", 0) + outcome.changes.get("replace", 0)
-        if (
-            st.env.protected
-            and deletes
-            and not yes
-            and not ui.confirm(f"The plan for {env} destroys {deletes}.")
-        ):
-            raise UsageError(f"{env} is protected: destroying needs confirmation (or --yes); nothing applied")
+        if deletes:
+            confirm_destruction(st, f"The plan destroys or replaces {deletes} resources", yes)
         ui.ok(f"gate passed: {describe(outcome)}")
         st.apply()
     summary(st)
@@ -49,8 +44,7 @@ def down(env: str, target: str, yes: bool) -> int:
     """Destroy every resource of the environment (its state key stays, empty)."""
     ctx = context(target)
     st = stack(ctx, env)
-    if st.env.protected and not yes and not ui.confirm(f"Destroy every resource of {env}?"):
-        raise UsageError(f"{env} is protected: `down` needs confirmation (or --yes); nothing destroyed")
+    confirm_destruction(st, "`down` destroys every resource", yes)
     try:
         st.runner(bootstrap_missing=False)
     except NotDeployedError:

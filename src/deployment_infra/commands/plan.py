@@ -7,7 +7,7 @@ from pathlib import Path
 from deployment_infra import policy, ui
 from deployment_infra import settings as settings_mod
 from deployment_infra.bootstrap import bootstrap as run_bootstrap
-from deployment_infra.commands.common import context, show_violations, stack
+from deployment_infra.commands.common import confirm_destruction, context, show_violations, stack
 from deployment_infra.errors import UsageError
 from deployment_infra.stack import PlanOutcome
 from deployment_infra.ui import print_json
@@ -56,13 +56,8 @@ def apply(env: str, target: str, yes: bool) -> int:
         or record.get("changes", {}).get("delete", 0)
         or record.get("changes", {}).get("replace", 0)
     )
-    if (
-        st.env.protected
-        and destructive
-        and not yes
-        and not ui.confirm(f"The plan for {env} destroys resources.")
-    ):
-        raise UsageError(f"{env} is protected: destroying needs confirmation (or --yes); nothing applied")
+    if destructive:
+        confirm_destruction(st, "The saved plan destroys or replaces resources", yes)
     st.apply()
     ui.ok(f"{env} applied")
     return 0
