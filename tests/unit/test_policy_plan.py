@@ -200,6 +200,7 @@ def test_context_from_settings(tmp_path: Any) -> None:
         project="ngapp",
         default_region="af-south-1",
         owner="platform-team",
+        domain="ngapp.example",
         required_tags=("Project", "Owner"),
         default_data_class="internal",
         allowed_regions={

@@ -15,6 +15,12 @@ from deployment_infra.errors import SettingsError, UsageError
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _no_port_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the session's emulator fixture exports INFRA_EMULATOR_PORT; these tests read the file
+    monkeypatch.delenv(settings.EMULATOR_PORT_ENV, raising=False)
+
+
 @pytest.fixture
 def raw() -> dict[str, Any]:
     return tomllib.loads((REPO / "infra.toml").read_text())
