@@ -41,6 +41,8 @@ class EnvironmentSettings:
     tags: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)
     protected: bool = False  # destructive actions ask for confirmation (or --yes)
+    # The gate then demands failover for caches (and, when protected, deletion protection).
+    highly_available: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def _environments(raw: Any, root: Path, default_region: str) -> dict[str, Enviro
         override = raw.get(path.name, {})
         if not isinstance(override, dict):
             raise SettingsError(f"environments.{path.name} must be a table")
-        unknown = set(override) - {"region", "tags", "variables", "protected"}
+        unknown = set(override) - {"region", "tags", "variables", "protected", "high_availability"}
         if unknown:
             raise SettingsError(f"environments.{path.name}: unknown keys {', '.join(sorted(unknown))}")
         region = _region(override.get("region", default_region), f"environments.{path.name}")
@@ -212,8 +214,11 @@ def _environments(raw: Any, root: Path, default_region: str) -> dict[str, Enviro
         protected = override.get("protected", path.name == "prod")
         if not isinstance(protected, bool):
             raise SettingsError(f"environments.{path.name}.protected must be true or false")
+        highly_available = override.get("high_availability", protected)
+        if not isinstance(highly_available, bool):
+            raise SettingsError(f"environments.{path.name}.high_availability must be true or false")
         result[path.name] = EnvironmentSettings(
-            path.name, path, region, dict(tags), dict(variables), protected
+            path.name, path, region, dict(tags), dict(variables), protected, highly_available
         )
     _check_distinct_cidrs(result)
     return result

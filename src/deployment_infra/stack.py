@@ -117,7 +117,7 @@ class Stack:
         runner.plan(self.work.plan_file, self.work.var_file, destroy=destroy)
         plan = runner.show_json(self.work.plan_file)
         self.work.write_json(self.work.plan_json, plan)
-        ctx = policy.PolicyContext.from_settings(self.settings)
+        ctx = policy.PolicyContext.from_settings(self.settings, self.env.name)
         # destroying removes data; residency and tagging rules govern what will exist
         violations = [] if destroy else policy.check_plan(plan, ctx)
         outcome = PlanOutcome(self.work.plan_file, count_actions(plan), violations)

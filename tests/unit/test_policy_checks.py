@@ -157,7 +157,22 @@ EU = {"aws": provider(), "aws.eu": provider("eu-west-1", alias="eu")}
 
 def test_checks_are_registered_in_id_order() -> None:
     ids = [check.id for check in CHECKS]
-    assert ids == ["ENC-001", "ENC-002", "ENC-003", "RES-001", "RES-002", "TAG-001"]
+    assert ids == [
+        "CACHE-001",
+        "CACHE-002",
+        "DB-001",
+        "DB-002",
+        "DB-003",
+        "DB-004",
+        "ENC-001",
+        "ENC-002",
+        "ENC-003",
+        "RES-001",
+        "RES-002",
+        "SEC-001",
+        "SEC-002",
+        "TAG-001",
+    ]
     assert all(check.title for check in CHECKS)
 
 

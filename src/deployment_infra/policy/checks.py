@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from deployment_infra.policy.data_checks import DATA_CHECKS
 from deployment_infra.policy.model import (
     DATA_CLASS_TAG,
     IndexKey,
@@ -15,6 +16,7 @@ from deployment_infra.policy.model import (
     Violation,
 )
 from deployment_infra.policy.plan import split_reference
+from deployment_infra.policy.secret_checks import SecretIsolation, SecretLiterals
 
 S3_BUCKET = "aws_s3_bucket"
 S3_SSE = "aws_s3_bucket_server_side_encryption_configuration"
@@ -277,6 +279,9 @@ CHECKS: tuple[PolicyCheck, ...] = tuple(
             S3Encryption(),
             DynamoDBEncryption(),
             LogGroupEncryption(),
+            *DATA_CHECKS,
+            SecretLiterals(),
+            SecretIsolation(),
         ),
         key=lambda check: check.id,
     )

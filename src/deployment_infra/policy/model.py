@@ -30,15 +30,32 @@ class Violation:
 
 @dataclass(frozen=True)
 class PolicyContext:
-    """What the checks enforce: data class -> allowed regions, and the required tag keys."""
+    """What the checks enforce: data class -> allowed regions, required tag keys, and the
+    environment being planned (None when unknown: environment rules then apply at their
+    strictest, as for a protected, highly available environment)."""
 
     allowed_regions: Mapping[str, frozenset[str]]
     required_tags: tuple[str, ...]
+    project: str = ""
+    environments: frozenset[str] = frozenset()
+    environment: str | None = None
+    protected: bool = True
+    highly_available: bool = True
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PolicyContext:
+    def from_settings(cls, settings: Settings, environment: str | None = None) -> PolicyContext:
+        """The context for `environment` of `settings` (a UsageError names the valid ones)."""
         allowed = {name: frozenset(regions) for name, regions in settings.allowed_regions.items()}
-        return cls(allowed_regions=MappingProxyType(allowed), required_tags=tuple(settings.required_tags))
+        env = settings.environment(environment) if environment is not None else None
+        return cls(
+            allowed_regions=MappingProxyType(allowed),
+            required_tags=tuple(settings.required_tags),
+            project=settings.project,
+            environments=frozenset(settings.environments),
+            environment=environment,
+            protected=env.protected if env is not None else True,
+            highly_available=env.highly_available if env is not None else True,
+        )
 
     @property
     def known_classes(self) -> tuple[str, ...]:
