@@ -31,6 +31,8 @@ def test_repo_settings_load() -> None:
     assert s.default_region == "af-south-1"
     assert set(s.environments) == {"dev", "staging", "prod"}
     assert s.environment("prod").protected and not s.environment("staging").protected
+    assert s.environment("staging").highly_available and s.environment("prod").highly_available
+    assert not s.environment("dev").highly_available
     assert all(regions == frozenset({"af-south-1"}) for regions in s.allowed_regions.values())
     assert s.default_tags(s.environment("dev"))["Environment"] == "dev"
     assert s.environment("dev").variables["vpc_cidr"] == "10.10.0.0/16"
@@ -62,6 +64,7 @@ def test_unknown_environment_lists_valid_ones() -> None:
         (lambda r: r["environments"]["dev"].update(tags={"k": 1}), "tags must map"),
         (lambda r: r["environments"]["dev"].update(variables={"Bad-Name": 1}), "variables must map"),
         (lambda r: r["environments"]["dev"].update(protected="yes"), "protected"),
+        (lambda r: r["environments"]["dev"].update(high_availability=1), "high_availability"),
         (lambda r: r["project"].update(domain="Not A Domain"), "project.domain"),
         (
             lambda r: r["environments"]["staging"]["variables"].update(vpc_cidr="10.10.128.0/17"),
