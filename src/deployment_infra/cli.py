@@ -41,8 +41,13 @@ policy_app = typer.Typer(
     help="The policy gate over `terraform show -json` plans. Example: infra policy check plan.json",
     no_args_is_help=True,
 )
+package_app = typer.Typer(
+    help="Build deployable artifacts from what is installed. Example: infra package lambdas --json",
+    no_args_is_help=True,
+)
 app.add_typer(emulator_app, name="emulator")
 app.add_typer(policy_app, name="policy")
+app.add_typer(package_app, name="package")
 
 
 class TargetName(StrEnum):
@@ -201,6 +206,23 @@ def policy_list(as_json: JsonOpt = False) -> None:
     from deployment_infra.commands import plan as plan_cmd
 
     raise typer.Exit(plan_cmd.list_checks(as_json))
+
+
+@package_app.command("lambdas")
+def package_lambdas(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory for the zips (default: <project>/.infra/lambdas)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the Lambda zips (secret rotation) reproducibly; print path, size and sha256.
+
+    Example: infra package lambdas --out dist/ --json
+    """
+    from deployment_infra.commands import package
+
+    raise typer.Exit(package.lambdas(out, as_json))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from deployment_infra.errors import InfraError
 from deployment_infra.settings import EnvironmentSettings, Settings
 from deployment_infra.targets import Target
 from deployment_infra.workdir import WorkDir, hcl_assignments, init_if_changed, terraform_for
+
+# Environment roots that deploy the rotation Lambda declare this variable; `infra` fills it.
+LAMBDA_ZIP_VARIABLE = "rotation_lambda_zip"
 
 
 class NotDeployedError(InfraError):
@@ -92,14 +96,24 @@ class Stack:
 
     def variables(self) -> dict[str, Any]:
         """Terraform variables from settings: identity, region, default tags, then overrides."""
-        return {
+        values: dict[str, Any] = {
             "project": self.settings.project,
             "environment": self.env.name,
             "region": self.env.region,
             "domain_name": self.settings.domain,
             "default_tags": self.settings.default_tags(self.env),
-            **self.env.variables,
         }
+        if self.root_declares(LAMBDA_ZIP_VARIABLE):
+            # Built here, reproducibly: an unchanged source gives the same bytes, hence no diff.
+            from deployment_infra.lambdas import package
+
+            values[LAMBDA_ZIP_VARIABLE] = str(package.build(self.settings.run_dir / "lambdas"))
+        return {**values, **self.env.variables}
+
+    def root_declares(self, name: str) -> bool:
+        """Does the environment's root module declare variable `name`?"""
+        pattern = re.compile(rf'^variable\s+"{re.escape(name)}"', re.MULTILINE)
+        return any(pattern.search(tf.read_text()) for tf in sorted(self.env.path.glob("*.tf")))
 
     # -- verbs ---------------------------------------------------------------------------
     def plan(
