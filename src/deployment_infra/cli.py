@@ -189,15 +189,24 @@ def emulator_status(as_json: JsonOpt = False) -> None:
 @policy_app.command("check")
 def policy_check(
     plan_json: Annotated[Path, typer.Argument(help="A file written by `terraform show -json PLANFILE`.")],
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            "-e",
+            help="The plan's environment; its rules (deletion protection, failover) apply. "
+            "Without it the strictest rules apply.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a saved plan JSON: exit 0 pass, 1 violations, 2 unreadable input.
 
-    Example: terraform show -json plan.tfplan > plan.json && infra policy check plan.json
+    Example: terraform show -json plan.tfplan > plan.json && infra policy check plan.json --env dev
     """
     from deployment_infra.commands import plan as plan_cmd
 
-    raise typer.Exit(plan_cmd.policy_check(plan_json, as_json))
+    raise typer.Exit(plan_cmd.policy_check(plan_json, as_json, env))
 
 
 @policy_app.command("list")

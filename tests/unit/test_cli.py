@@ -112,3 +112,37 @@ def test_down_on_a_protected_environment_needs_confirmation(proj: Path) -> None:
     assert result.returncode == 2
     assert "prod is protected" in one_line_error(result.stderr)
     assert not list((proj / ".infra").glob("emulator-*.json"))  # refused before touching anything
+
+
+def test_policy_check_applies_the_named_environments_rules(proj: Path, tmp_path: Path) -> None:
+    from tests.unit.test_policy_checks import Res, make_plan
+
+    tags = {
+        "Project": "ngapp",
+        "Environment": "x",
+        "ManagedBy": "terraform",
+        "Owner": "o",
+        "DataClassification": "personal",
+    }
+    database = Res(
+        "aws_db_instance",
+        "db",
+        tags_all=tags,
+        after={
+            "backup_retention_period": 30,
+            "storage_encrypted": True,
+            "publicly_accessible": False,
+            "deletion_protection": False,
+            "skip_final_snapshot": True,
+        },
+    )
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(make_plan(database)))
+    assert run_infra(proj, "policy", "check", str(path), "--env", "dev").returncode == 0
+    for args in (["--env", "prod"], []):
+        result = run_infra(proj, "policy", "check", str(path), "--json", *args)
+        assert result.returncode == 1, result.stderr
+        assert [v["check_id"] for v in json.loads(result.stdout)["violations"]] == ["DB-004"]
+    result = run_infra(proj, "policy", "check", str(path), "--env", "nope")
+    assert result.returncode == 2
+    assert "valid: dev" in one_line_error(result.stderr)

@@ -90,10 +90,10 @@ def bootstrap(target: str, as_json: bool) -> int:
     return 0
 
 
-def policy_check(plan_path: Path, as_json: bool) -> int:
-    """Check any saved plan JSON: 0 pass, 1 violations, 2 unreadable input."""
+def policy_check(plan_path: Path, as_json: bool, environment: str | None = None) -> int:
+    """Check any saved plan JSON: 0 pass, 1 violations, 2 unreadable input or environment."""
+    ctx = policy.PolicyContext.from_settings(settings_mod.load(), environment)
     plan_data = policy.load_plan_file(plan_path)
-    ctx = policy.PolicyContext.from_settings(settings_mod.load())
     violations = policy.check_plan(plan_data, ctx)
     if as_json:
         print_json(
