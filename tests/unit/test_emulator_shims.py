@@ -59,3 +59,20 @@ def test_shim_still_denies_when_the_condition_holds() -> None:
 )
 def test_condition_evaluation(condition: dict | None, holds: bool) -> None:
     assert condition_holds(condition, {"aws:securetransport": "true"}) is holds
+
+
+def test_sts_caller_identity_of_a_user_is_an_iam_arn() -> None:
+    """AWS names an IAM user arn:aws:iam::<account>:user/<name>; moto said arn:aws:sts::..."""
+    import boto3
+    from moto import mock_aws
+
+    from deployment_infra import emulator_shims_sts  # noqa: F401  (registers the shim)
+    from deployment_infra.emulator_shims import SHIMS
+
+    with mock_aws():
+        sts = boto3.client(
+            "sts", region_name="af-south-1", aws_access_key_id="test", aws_secret_access_key="test"
+        )
+        assert sts.get_caller_identity()["Arn"] == "arn:aws:sts::123456789012:user/moto"  # the gap
+        SHIMS["sts-caller-identity-arn"]()
+        assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:user/moto"

@@ -9,3 +9,6 @@ fargate_base        = 0
 fargate_weight      = 1
 fargate_spot_weight = 3
 force_delete_images = true
+# Data tier: single-AZ database without replicas, one cache node.
+database_read_replica_count = 0
+cache_nodes                 = 1

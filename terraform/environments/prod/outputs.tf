@@ -74,3 +74,28 @@ output "dns_zone_name_servers" {
   description = "Name servers to delegate <environment>.<domain> to from the parent zone (list(string))."
   value       = aws_route53_zone.this.name_servers
 }
+
+output "database_address" {
+  description = "Hostname of the PostgreSQL primary."
+  value       = module.database.address
+}
+
+output "database_replica_addresses" {
+  description = "Hostnames of the read replicas (name -> address)."
+  value       = module.database.replica_addresses
+}
+
+output "database_secret_name" {
+  description = "Secrets Manager name of the application's database login (rotated)."
+  value       = module.secrets.secret_names[local.db_secret]
+}
+
+output "cache_primary_address" {
+  description = "Primary endpoint of the Redis replication group."
+  value       = module.cache.primary_endpoint_address
+}
+
+output "kms_key_arn" {
+  description = "The environment's KMS key (secrets, database, cache)."
+  value       = module.secrets.kms_key_arn
+}

@@ -11,3 +11,10 @@ fargate_spot_weight     = 0
 requests_per_target     = 500
 deletion_protection     = true
 flow_log_retention_days = 365
+# Data tier: multi-AZ primary with two read replicas; three cache nodes over three AZs.
+database_multi_az           = true
+database_instance_class     = "db.t4g.medium"
+database_allocated_storage  = 50
+database_read_replica_count = 2
+cache_node_type             = "cache.t4g.small"
+cache_nodes                 = 3

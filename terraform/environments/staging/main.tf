@@ -96,6 +96,24 @@ module "service" {
   cpu             = var.cpu
   memory          = var.memory
 
+  # Addresses are configuration; credentials reach the container only through `secrets`
+  # (ECS resolves them at task start; rotation rolls the service so new tasks get new ones).
+  environment_variables = {
+    DB_HOST    = module.database.address
+    DB_PORT    = tostring(module.database.port)
+    DB_NAME    = module.database.db_name
+    DB_SSLMODE = "require"
+    REDIS_HOST = module.cache.primary_endpoint_address
+    REDIS_PORT = tostring(module.cache.port)
+    REDIS_TLS  = "true"
+  }
+  secrets = {
+    DB_USERNAME      = "${module.secrets.secret_arns[local.db_secret]}:username::"
+    DB_PASSWORD      = "${module.secrets.secret_arns[local.db_secret]}:password::"
+    REDIS_AUTH_TOKEN = "${module.secrets.secret_arns[local.cache_secret]}:token::"
+  }
+  secrets_kms_key_arns = [module.secrets.kms_key_arn]
+
   desired_count       = var.desired_count
   min_capacity        = var.min_capacity
   max_capacity        = var.max_capacity

@@ -6,3 +6,6 @@ desired_count       = 2
 min_capacity        = 2
 max_capacity        = 4
 fargate_spot_weight = 0
+# Data tier: one read replica, two cache nodes (automatic failover across AZs).
+database_read_replica_count = 1
+cache_nodes                 = 2

@@ -1,0 +1,72 @@
+# Sizes of the data tier; the environment's terraform.tfvars sets them.
+
+variable "rotation_lambda_zip" {
+  type        = string
+  description = "Path of the rotation Lambda's zip; `infra` builds it (infra package lambdas) and sets this."
+
+  validation {
+    condition     = endswith(var.rotation_lambda_zip, ".zip")
+    error_message = "rotation_lambda_zip must be the path of a .zip file (built by `infra package lambdas`)."
+  }
+}
+
+variable "secret_rotation_days" {
+  type        = number
+  description = "Rotate the database login every this many days."
+  default     = 30
+  nullable    = false
+}
+
+variable "database_app_username" {
+  type        = string
+  description = "Base name of the application's database login; rotation alternates it with <name>_clone."
+  default     = "app"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,50}$", var.database_app_username))
+    error_message = "database_app_username must be 1-51 characters of a-z, 0-9 and _, not starting with a digit."
+  }
+}
+
+variable "database_instance_class" {
+  type        = string
+  description = "RDS instance class of the primary and its replicas."
+  default     = "db.t4g.micro"
+  nullable    = false
+}
+
+variable "database_multi_az" {
+  type        = bool
+  description = "Run a synchronous standby in a second AZ (required in prod by the rds module)."
+  default     = false
+  nullable    = false
+}
+
+variable "database_allocated_storage" {
+  type        = number
+  description = "Initial gp3 storage in GiB (storage autoscaling grows it)."
+  default     = 20
+  nullable    = false
+}
+
+variable "database_read_replica_count" {
+  type        = number
+  description = "Number of read replicas (0 in dev)."
+  default     = 0
+  nullable    = false
+}
+
+variable "cache_node_type" {
+  type        = string
+  description = "ElastiCache node type."
+  default     = "cache.t4g.micro"
+  nullable    = false
+}
+
+variable "cache_nodes" {
+  type        = number
+  description = "Redis nodes (primary + replicas); 2 or more enables automatic failover across AZs."
+  default     = 1
+  nullable    = false
+}
