@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from deployment_infra.emulator import Emulator
+from deployment_infra.policy import access
 from deployment_infra.targets import LocalTarget
 from tests.conftest import run_infra
 
@@ -48,6 +49,11 @@ resource "aws_ssm_parameter" "concurrency_probe" {
 
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
+DATA_SIZES = {  # read replicas, cache nodes, Multi-AZ database, deletion protection
+    "dev": (0, 1, False, False),
+    "staging": (1, 2, False, False),
+    "prod": (2, 3, True, True),
+}
 SIZES = {
     "dev": {"desired_count": 1, "min_capacity": 1, "max_capacity": 2},
     "staging": {"desired_count": 2, "min_capacity": 2, "max_capacity": 4},
@@ -205,6 +211,78 @@ class TestEnvironments:
         if env == "prod":
             expected.add("ALBRequestCountPerTarget")
         assert metrics == expected
+
+    @pytest.mark.parametrize("env", ENVIRONMENTS)
+    def test_data_tier_is_hardened(self, project: Path, emulator: Emulator, env: str) -> None:
+        replicas, nodes, multi_az, protected = DATA_SIZES[env]
+        key = outputs(project, env)["kms_key_arn"]
+        rds = client(emulator, "rds")
+        db = rds.describe_db_instances(DBInstanceIdentifier=f"ngapp-{env}-db")["DBInstances"][0]
+        assert db["Engine"] == "postgres" and db["EngineVersion"].startswith("16")
+        assert db["BackupRetentionPeriod"] == 30 and db["PreferredBackupWindow"] == "01:00-02:00"
+        assert db["StorageEncrypted"] and db["KmsKeyId"] == key
+        assert db["PubliclyAccessible"] is False
+        assert db["MultiAZ"] is multi_az and db["DeletionProtection"] is protected
+        assert db["PerformanceInsightsEnabled"] and db["PerformanceInsightsKMSKeyId"] == key
+        assert db["MasterUserSecret"]["KmsKeyId"] == key
+        assert len(db["ReadReplicaDBInstanceIdentifiers"]) == replicas
+        for replica_id in db["ReadReplicaDBInstanceIdentifiers"]:
+            replica = rds.describe_db_instances(DBInstanceIdentifier=replica_id)["DBInstances"][0]
+            assert replica["ReadReplicaSourceDBInstanceIdentifier"] == db["DBInstanceIdentifier"]
+            assert replica["StorageEncrypted"] and replica["DbiResourceId"] != db["DbiResourceId"]
+        group = db["DBParameterGroups"][0]["DBParameterGroupName"]
+        params = rds.describe_db_parameters(DBParameterGroupName=group, Source="user")["Parameters"]
+        assert {p["ParameterName"]: p["ParameterValue"] for p in params}["rds.force_ssl"] == "1"
+
+        cache = client(emulator, "elasticache").describe_replication_groups(
+            ReplicationGroupId=f"ngapp-{env}-cache"
+        )
+        rg = cache["ReplicationGroups"][0]
+        assert rg["AtRestEncryptionEnabled"] and rg["TransitEncryptionEnabled"] and rg["KmsKeyId"] == key
+        assert len(rg["MemberClusters"]) == nodes
+        failover = "enabled" if nodes >= 2 else "disabled"
+        assert rg["AutomaticFailover"] == failover and rg["MultiAZ"] == failover
+
+        sm = client(emulator, "secretsmanager")
+        for name in (f"/ngapp/{env}/db/app", f"/ngapp/{env}/cache/auth"):
+            secret = sm.describe_secret(SecretId=name)
+            assert secret["KmsKeyId"] == key and secret["RotationEnabled"], secret
+        # the task definition gets credentials through `secrets` only
+        out = outputs(project, env)
+        ecs = client(emulator, "ecs")
+        service = ecs.describe_services(cluster=out["cluster_name"], services=[out["service_name"]])[
+            "services"
+        ][0]
+        container = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"][
+            "containerDefinitions"
+        ][0]
+        assert {s["name"] for s in container["secrets"]} == {"DB_USERNAME", "DB_PASSWORD", "REDIS_AUTH_TOKEN"}
+        assert not {e["name"] for e in container["environment"]} & {"DB_PASSWORD", "REDIS_AUTH_TOKEN"}
+
+    def test_a_dev_task_role_cannot_read_a_staging_secret(self, project: Path, emulator: Emulator) -> None:
+        """Judged from the policies the emulator holds: the roles' and the secrets' own."""
+        iam, sm = client(emulator, "iam"), client(emulator, "secretsmanager")
+
+        def identity_policies(role: str) -> list[list[dict[str, Any]]]:
+            docs = [
+                iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+            ]
+            return [access.parse_policy(doc) or [] for doc in docs]
+
+        def can_read(role: str, secret_name: str) -> bool:
+            arn = iam.get_role(RoleName=role)["Role"]["Arn"]
+            secret = sm.describe_secret(SecretId=secret_name)
+            policy = sm.get_resource_policy(SecretId=secret["ARN"]).get("ResourcePolicy")
+            statements = access.parse_policy(policy) if policy else None
+            return access.can_read_secret(arn, identity_policies(role), secret["ARN"], statements)
+
+        for role in ("ngapp-dev-api-task", "ngapp-dev-api-execution"):
+            for name in ("/ngapp/staging/db/app", "/ngapp/staging/cache/auth", "/ngapp/prod/db/app"):
+                assert not can_read(role, name), (role, name)
+        # not vacuous: staging's own execution role, which injects them, can read them
+        assert can_read("ngapp-staging-api-execution", "/ngapp/staging/db/app")
+        assert can_read("ngapp-staging-api-execution", "/ngapp/staging/cache/auth")
 
     def test_environments_are_isolated(self, project: Path, emulator: Emulator) -> None:
         vpcs = {

@@ -104,6 +104,24 @@ def test_resource_tags_unknown_falls_back_to_default_tags() -> None:
     assert (tags.value("A"), tags.value("B")) == ("1", "own")
 
 
+def test_resource_tags_unknown_falls_back_to_default_tags_from_a_root_variable() -> None:
+    entry = provider(None, expressions={"default_tags": [{"tags": {"references": ["var.default_tags"]}}]})
+    variables = {"default_tags": {"value": {"A": "1", "B": "2"}}}
+    # own tags with a value known only after apply: the defaults still tell the other keys
+    tags = resource_tags({"tags": {"C": None}}, {"tags_all": True, "tags": {"C": True}}, entry, variables)
+    assert tags is not None and tags.complete
+    assert (tags.value("A"), tags.value("B"), tags.value("C")) == ("1", "2", None)
+    assert tags.unknown == frozenset({"C"})
+    # a module's provider, a computed reference, or a variable missing from the plan: unknown
+    for other, names in (
+        (dict(entry, module_address="module.m"), variables),
+        (provider(None, expressions={"default_tags": [{"tags": {"references": ["local.t"]}}]}), variables),
+        (entry, {}),
+    ):
+        fallback = resource_tags({"tags": {}}, {"tags_all": True}, other, names)
+        assert fallback is not None and not fallback.complete
+
+
 def test_resource_tags_unknown_without_provider_is_incomplete() -> None:
     tags = resource_tags({"tags": {"B": "own"}}, {"tags_all": True}, None)
     assert tags is not None

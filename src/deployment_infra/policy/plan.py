@@ -187,7 +187,7 @@ def _build_view(plan: Mapping[str, Any]) -> PlanView:
                 config=config,
                 region=region,
                 region_error=region_error,
-                tags=resource_tags(after, after_unknown, provider_entry),
+                tags=resource_tags(after, after_unknown, provider_entry, variables),
             )
         )
     return PlanView.of(resources)
@@ -316,12 +316,16 @@ def resolve_region(
 
 
 def resource_tags(
-    after: Mapping[str, Any], after_unknown: Mapping[str, Any], provider: Mapping[str, Any] | None
+    after: Mapping[str, Any],
+    after_unknown: Mapping[str, Any],
+    provider: Mapping[str, Any] | None,
+    variables: Mapping[str, Any] = _EMPTY,
 ) -> TagSet | None:
     """The tags the resource will have (tags_all), or None if the resource type takes no tags.
 
-    `provider` is the provider_config entry of the resource (None if unknown); its constant
-    default_tags fill in when tags_all is only known after apply.
+    `provider` is the provider_config entry of the resource (None if unknown); its default_tags
+    (a constant, or a root module variable's value from `variables`) fill in when tags_all is only
+    known after apply.
     """
     if "tags_all" not in after and "tags_all" not in after_unknown:
         return None
@@ -333,15 +337,18 @@ def resource_tags(
     unknown_own = after_unknown.get("tags")
     if unknown_own is True:
         return TagSet(values=_EMPTY, complete=False)
-    defaults, complete = _default_tags(provider)
+    defaults, complete = _default_tags(provider, variables)
     own = after.get("tags")
     # Resource tags override default_tags, unknown ones included (they stay listed in unknown).
     merged = {**defaults, **own} if isinstance(own, dict) else defaults
     return TagSet(values=merged, unknown=_unknown_keys(unknown_own), complete=complete)
 
 
-def _default_tags(provider: Mapping[str, Any] | None) -> tuple[dict[str, Any], bool]:
-    """(constant default tags, whether they are fully known) of a provider_config entry."""
+def _default_tags(
+    provider: Mapping[str, Any] | None, variables: Mapping[str, Any] = _EMPTY
+) -> tuple[dict[str, Any], bool]:
+    """(default tags, whether they are fully known) of a provider_config entry: a constant, or
+    exactly one root module variable (`tags = var.default_tags`) whose value the plan records."""
     if provider is None:
         return {}, False
     blocks = _mapping(provider.get("expressions")).get("default_tags")
@@ -354,6 +361,15 @@ def _default_tags(provider: Mapping[str, Any] | None) -> tuple[dict[str, Any], b
         return {}, True  # an empty default_tags block
     if isinstance(tags_expr, dict) and isinstance(tags_expr.get("constant_value"), dict):
         return dict(tags_expr["constant_value"]), True
+    refs = tags_expr.get("references") if isinstance(tags_expr, dict) else None
+    # A module's provider would reference the module's own variable, which the plan does not
+    # record: only root module providers (no module_address) resolve.
+    if refs and len(refs) == 1 and isinstance(refs[0], str) and not provider.get("module_address"):
+        name = refs[0].removeprefix("var.")
+        variable = variables.get(name) if refs[0].startswith("var.") and "." not in name else None
+        value = variable.get("value") if isinstance(variable, dict) else None
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return dict(value), True
     return {}, False  # computed (e.g. from a local): not visible in the plan
 
 
