@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from importlib import import_module
 from typing import Any
 
 Shim = Callable[[], None]
+
+# modules whose shims register on import (imported by apply_all: they import `shim` from here)
+DATA_SHIM_MODULES = (
+    "deployment_infra.emulator_shims_rds",
+    "deployment_infra.emulator_shims_elasticache",
+    "deployment_infra.emulator_shims_elasticache_lifecycle",
+    "deployment_infra.emulator_shims_secrets",
+    "deployment_infra.emulator_shims_sts",
+)
 
 SHIMS: dict[str, Shim] = {}
 _APPLIED: set[str] = set()
@@ -28,6 +38,8 @@ def shim(name: str) -> Callable[[Shim], Shim]:
 
 def apply_all() -> list[str]:
     """Apply every registered shim once; returns their names (logged by the launcher)."""
+    for module in DATA_SHIM_MODULES:
+        import_module(module)
     for name, func in SHIMS.items():
         if name not in _APPLIED:
             func()

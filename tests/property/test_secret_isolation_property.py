@@ -296,3 +296,47 @@ def test_the_module_design_passes_and_isolates() -> None:
     )
     assert leaks(world) == [(role_arn("dev", "task"), secret_arn("staging", "db/app"))]
     assert check_plan(plan_of(world, "staging"), context(world, "staging"), (SecretIsolation(),))
+
+
+def test_real_plans_isolate_secrets(environment_plans: dict[str, dict[str, Any]]) -> None:
+    """The three environment roots: each plan passes SEC-002, and across the plans no role of one
+    environment can read a secret of another (identity policies known at plan time, and the
+    secrets' resource policies, which the roots make known at plan time)."""
+    from deployment_infra.policy.plan import build_view
+    from deployment_infra.settings import load
+    from tests.conftest import REPO
+
+    settings = load(REPO)
+    roles: dict[str, dict[str, list[list[Any]]]] = {}
+    secrets: dict[str, dict[str, list[Any] | None]] = {}
+    for env, plan in environment_plans.items():
+        ctx = PolicyContext.from_settings(settings, env)
+        assert check_plan(plan, ctx, (SecretIsolation(),)) == [], env
+        view = build_view(plan)
+        roles[env] = {
+            f"arn:aws:iam::{ACCOUNT}:role/{r.after['name']}": [] for r in view.of_type("aws_iam_role")
+        }
+        for res in view.of_type("aws_iam_role_policy"):
+            statements = access.parse_policy(res.after.get("policy"))
+            arn = f"arn:aws:iam::{ACCOUNT}:role/{res.after.get('role')}"
+            if statements is not None and arn in roles[env]:
+                roles[env][arn].append(statements)
+        policies = {
+            p.index: access.parse_policy(p.after.get("policy"))
+            for p in view.of_type("aws_secretsmanager_secret_policy")
+        }
+        secrets[env] = {
+            f"arn:aws:secretsmanager:af-south-1:{ACCOUNT}:secret:{s.after['name']}-Ab12Cd": policies.get(
+                s.index
+            )
+            for s in view.of_type("aws_secretsmanager_secret")
+        }
+        assert secrets[env] and all(p is not None for p in secrets[env].values()), env
+        assert len(roles[env]) >= 3, env  # task, execution and rotation roles at least
+    for env_a, principals in roles.items():
+        for env_b, held in secrets.items():
+            if env_a == env_b:
+                continue
+            for principal, identity in principals.items():
+                for arn, resource in held.items():
+                    assert not access.can_read_secret(principal, identity, arn, resource), (principal, arn)

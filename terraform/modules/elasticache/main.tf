@@ -141,9 +141,10 @@ resource "aws_elasticache_replication_group" "this" {
     log_type         = "slow-log"
   }
 
-  # AuthTokenSecret lets the rotation Lambda find the group whose token a secret holds. Set after
-  # var.tags so a caller cannot overwrite it.
-  tags = merge(var.tags, { Name = var.name, AuthTokenSecret = var.auth_token_secret_arn })
+  # No tag carries the secret's ARN: it is unknown until apply, which would make the whole tag
+  # map unknown at plan time and hide the required tags from the policy gate. The rotation
+  # Lambda finds the group by the replication_group_id field of the secret instead.
+  tags = merge(var.tags, { Name = var.name })
 
   # The provider has no write-only auth_token, so a token set here would be stored in plans and
   # state. The token lives only in Secrets Manager (auth_token_secret_arn); the rotation Lambda

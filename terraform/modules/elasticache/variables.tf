@@ -188,7 +188,7 @@ variable "kms_key_arn" {
 
 variable "auth_token_secret_arn" {
   type        = string
-  description = "ARN of the Secrets Manager secret holding the AUTH token (created by the secrets module). The module never reads it: the rotation Lambda applies the token to the group, which is tagged AuthTokenSecret = <this ARN>. Passed back as the auth_token_secret_arn output."
+  description = "ARN of the Secrets Manager secret holding the AUTH token (created by the secrets module). The module never reads it: the rotation Lambda applies the token to the group named by the secret's replication_group_id field. Passed back as the auth_token_secret_arn output."
 
   validation {
     # The ARN becomes a tag value: at most 256 characters, and a secret name's characters are all
@@ -298,7 +298,7 @@ variable "log_retention_days" {
 
 variable "tags" {
   type        = map(string)
-  description = "Tags added to every resource (on top of the provider's default_tags). The module's Name and AuthTokenSecret tags take precedence."
+  description = "Tags added to every resource (on top of the provider's default_tags). The module's Name tag takes precedence."
   default     = {}
   nullable    = false
 }

@@ -160,8 +160,9 @@ resource "aws_db_instance" "this" {
 resource "aws_db_instance" "replica" {
   for_each = local.replica_keys
 
-  identifier          = local.instance_identifiers[each.key]
-  replicate_source_db = aws_db_instance.this.identifier
+  identifier = local.instance_identifiers[each.key]
+  # The ARN, not the identifier: the provider requires it when db_subnet_group_name is set.
+  replicate_source_db = aws_db_instance.this.arn
   instance_class      = coalesce(var.replica_instance_class, var.instance_class)
 
   # Engine, version, storage size, database, user and password come from the source. A replica in

@@ -142,11 +142,13 @@ resource "aws_secretsmanager_secret_policy" "this" {
 
 # Terraform reads secret versions back on every refresh, so a deployer outside the allowed
 # readers locks itself out of its own plans. Only a warning: who runs the plan is not config.
-check "deployer_can_read_secrets" {
-  data "aws_iam_session_context" "deployer" {
-    arn = data.aws_caller_identity.current.arn
-  }
+# Outside the check block on purpose: a data source scoped to a check is read again at every
+# apply, so every plan would show a pending read and never "no changes".
+data "aws_iam_session_context" "deployer" {
+  arn = data.aws_caller_identity.current.arn
+}
 
+check "deployer_can_read_secrets" {
   assert {
     # anytrue, not contains: a match among the known ARNs settles it even if others are unknown.
     condition     = anytrue([for arn in concat(var.admin_role_arns, var.reader_role_arns) : arn == data.aws_iam_session_context.deployer.issuer_arn])
