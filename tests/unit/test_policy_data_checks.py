@@ -67,6 +67,9 @@ def test_deletion_protection_is_demanded_only_where_protected() -> None:
     assert ids(make_plan(loose), DEV, "DB-004") == []
     (violation,) = [v for v in check_plan(make_plan(loose), PROD) if v.check_id == "DB-004"]
     assert "deletion_protection is off" in violation.message and "skip_final_snapshot" in violation.message
+    # Read replicas hold no data of their own: they may go without protection.
+    replica = db("replica", deletion_protection=False, skip_final_snapshot=True, replicate_source_db="arn:db")
+    assert ids(make_plan(replica), PROD, "DB-004") == []
     # An unnamed environment gets the strictest rules.
     assert ids(make_plan(loose), CTX, "DB-004") == [("DB-004", "aws_db_instance.db")]
 

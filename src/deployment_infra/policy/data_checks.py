@@ -112,13 +112,12 @@ class DatabaseDeletionProtection:
         if not ctx.protected:
             return
         for res in _databases(plan):
+            if res.type == DB_INSTANCE and _is_replica(res):
+                continue  # a replica holds no data of its own; protecting it only blocks scaling in
             problems = []
             if res.after.get("deletion_protection") is not True:
                 problems.append("deletion_protection is off")
-            if (
-                not (res.type == DB_INSTANCE and _is_replica(res))
-                and res.after.get("skip_final_snapshot") is True
-            ):
+            if res.after.get("skip_final_snapshot") is True:
                 problems.append("skip_final_snapshot is true")
             if problems:
                 yield Violation(
