@@ -228,7 +228,9 @@ class TestEnvironments:
         assert len(db["ReadReplicaDBInstanceIdentifiers"]) == replicas
         for replica_id in db["ReadReplicaDBInstanceIdentifiers"]:
             replica = rds.describe_db_instances(DBInstanceIdentifier=replica_id)["DBInstances"][0]
-            assert replica["ReadReplicaSourceDBInstanceIdentifier"] == db["DBInstanceIdentifier"]
+            # the rds module names the source by ARN (the provider requires it with a subnet group)
+            source = replica["ReadReplicaSourceDBInstanceIdentifier"]
+            assert source.rsplit(":", 1)[-1] == db["DBInstanceIdentifier"]
             assert replica["StorageEncrypted"] and replica["DbiResourceId"] != db["DbiResourceId"]
         group = db["DBParameterGroups"][0]["DBParameterGroupName"]
         params = rds.describe_db_parameters(DBParameterGroupName=group, Source="user")["Parameters"]
