@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -122,8 +123,13 @@ class Stack:
         destroy: bool = False,
         backend: Backend | None = None,
         overrides: dict[str, Any] | None = None,
+        lifting_protection: bool = False,
     ) -> PlanOutcome:
-        """Save a plan, show it as JSON, run the gate; record the verdict beside the plan."""
+        """Save a plan, show it as JSON, run the gate; record the verdict beside the plan.
+
+        `lifting_protection`: the confirmed first step of `down`, which turns deletion protection
+        off; the protected-environment rules (DB-004) then do not apply, every other rule does.
+        """
         runner = self.runner(backend)
         self.work.gate_file.unlink(missing_ok=True)  # an old verdict never covers a new plan
         ui.step(f"{self.env.name}: planning{' destruction' if destroy else ''} ({self.target.name})")
@@ -132,6 +138,8 @@ class Stack:
         plan = runner.show_json(self.work.plan_file)
         self.work.write_json(self.work.plan_json, plan)
         ctx = policy.PolicyContext.from_settings(self.settings, self.env.name)
+        if lifting_protection:
+            ctx = dataclasses.replace(ctx, protected=False)
         # destroying removes data; residency and tagging rules govern what will exist
         violations = [] if destroy else policy.check_plan(plan, ctx)
         outcome = PlanOutcome(self.work.plan_file, count_actions(plan), violations)

@@ -55,7 +55,7 @@ def down(env: str, target: str, yes: bool) -> int:
     if protected_by_flag:
         # deletion protection exists to stop accidents; `down` was confirmed, so lift it first
         ui.step(f"{env}: lifting deletion protection before destroying")
-        lifted = st.plan(overrides=unprotect)
+        lifted = st.plan(overrides=unprotect, lifting_protection=True)
         if lifted.violations:
             show_violations(lifted.violations)
             raise InfraError(f"{env}: lifting deletion protection was refused by the policy gate")

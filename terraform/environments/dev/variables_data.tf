@@ -70,3 +70,10 @@ variable "cache_nodes" {
   default     = 1
   nullable    = false
 }
+
+variable "final_snapshots" {
+  type        = bool
+  description = "Snapshot the database and the cache when they are destroyed (prod: true). Separate from deletion_protection, which `infra down` lifts before destroying."
+  default     = false
+  nullable    = false
+}

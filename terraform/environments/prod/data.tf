@@ -84,6 +84,7 @@ module "database" {
   allocated_storage   = var.database_allocated_storage
   read_replica_count  = var.database_read_replica_count
   deletion_protection = var.deletion_protection
+  final_snapshot      = var.final_snapshots
 }
 
 module "cache" {
@@ -102,7 +103,7 @@ module "cache" {
     module.secrets.rotation_security_group_ids["redis_auth"],
   ]
   auth_token_secret_arn = module.secrets.secret_arns[local.cache_secret]
-  final_snapshot        = var.deletion_protection
+  final_snapshot        = var.final_snapshots
 }
 
 # The service's security group lets out only HTTPS by default: open exactly the database and

@@ -18,3 +18,4 @@ database_allocated_storage  = 50
 database_read_replica_count = 2
 cache_node_type             = "cache.t4g.small"
 cache_nodes                 = 3
+final_snapshots             = true

@@ -3,6 +3,10 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
+  final_snapshot = coalesce(var.final_snapshot, var.deletion_protection)
+}
+
+locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
@@ -128,8 +132,8 @@ resource "aws_db_instance" "this" {
   # Protected instances (prod) cannot be deleted, take a final snapshot if protection is lifted
   # and deleted, and keep their automated backups (PITR) after deletion until they expire.
   deletion_protection      = var.deletion_protection
-  skip_final_snapshot      = !var.deletion_protection
-  delete_automated_backups = !var.deletion_protection
+  skip_final_snapshot      = !local.final_snapshot
+  delete_automated_backups = !local.final_snapshot
   # Suffixed with the time of the plan that created the instance, so a re-created instance never
   # collides with the final snapshot of an earlier one; ignore_changes keeps the value fixed.
   final_snapshot_identifier = "${var.identifier}-final-${formatdate("YYYYMMDDhhmmss", plantimestamp())}"

@@ -313,13 +313,19 @@ variable "maintenance_window" {
 
 variable "deletion_protection" {
   type        = bool
-  description = "Refuse deletion of the primary; when true, deleting it (after lifting protection) also takes a final snapshot and keeps the automated backups until they expire. Required in prod. Replicas are never protected (they hold no data of their own)."
+  description = "Refuse deletion of the primary. The policy gate (DB-004) demands it in protected environments; `infra down` lifts it after confirmation, so the module does not insist. Replicas are never protected (they hold no data of their own)."
   default     = false
   nullable    = false
+}
+
+variable "final_snapshot" {
+  type        = bool
+  description = "Take a final snapshot and keep the automated backups until they expire when the primary is deleted. null follows deletion_protection; set it explicitly where a teardown that lifts protection must still keep the data (prod). Required (explicitly or through deletion_protection) in prod."
+  default     = null
 
   validation {
-    condition     = var.environment != "prod" || var.deletion_protection
-    error_message = "deletion_protection must be true in prod."
+    condition     = var.environment != "prod" || coalesce(var.final_snapshot, var.deletion_protection)
+    error_message = "prod must keep a final snapshot: set final_snapshot = true (or deletion_protection = true)."
   }
 }
 

@@ -598,7 +598,7 @@ run "rejects_prod_without_multi_az" {
   expect_failures = [var.multi_az]
 }
 
-run "rejects_prod_without_deletion_protection" {
+run "rejects_prod_without_a_final_snapshot" {
   command = plan
 
   variables {
@@ -607,7 +607,24 @@ run "rejects_prod_without_deletion_protection" {
     deletion_protection = false
   }
 
-  expect_failures = [var.deletion_protection]
+  expect_failures = [var.final_snapshot]
+}
+
+# What `infra down` plans before destroying prod: protection lifted, the final snapshot kept.
+run "prod_teardown_keeps_the_final_snapshot" {
+  command = plan
+
+  variables {
+    environment         = "prod"
+    multi_az            = true
+    deletion_protection = false
+    final_snapshot      = true
+  }
+
+  assert {
+    condition     = !aws_db_instance.this.deletion_protection && !aws_db_instance.this.skip_final_snapshot && !aws_db_instance.this.delete_automated_backups
+    error_message = "Lifting deletion protection must not drop the final snapshot or the automated backups."
+  }
 }
 
 run "staging_may_be_single_az_and_unprotected" {
