@@ -32,6 +32,17 @@ resource "aws_ecs_service" "this" {
     assign_public_ip = false
   }
 
+  # Cloud Map registration (SRV records: task IP + container port) lets Prometheus find every task.
+  dynamic "service_registries" {
+    for_each = var.service_registry_arn == null ? {} : { this = var.service_registry_arn }
+
+    content {
+      registry_arn   = service_registries.value
+      container_name = "app"
+      container_port = var.container_port
+    }
+  }
+
   load_balancer {
     target_group_arn = aws_lb_target_group.this.arn
     container_name   = "app"

@@ -127,6 +127,17 @@ variable "release_parameter_prefix" {
   }
 }
 
+variable "service_registry_arn" {
+  type        = string
+  description = "ARN of a Cloud Map service with SRV records that the service's tasks register in (container app, container_port), e.g. so Prometheus discovers them; null: none."
+  default     = null
+
+  validation {
+    condition     = var.service_registry_arn == null || can(regex("^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:[0-9]{12}:service/srv-[a-z0-9]+$", var.service_registry_arn))
+    error_message = "service_registry_arn must be a Cloud Map service ARN (arn:aws:servicediscovery:<region>:<account>:service/srv-...)."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource (on top of the provider's default_tags)."

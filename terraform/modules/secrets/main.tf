@@ -46,10 +46,9 @@ locals {
 
   # Who may read secret values: the environment's readers and deployers, plus, on rotated
   # secrets only, the rotation Lambda. Readers and deployers may be unknown until apply.
-  base_secret_readers = distinct(concat(var.reader_role_arns, var.admin_role_arns))
   secret_readers = {
     for k, s in var.secrets : k => concat(
-      local.base_secret_readers,
+      distinct(concat(coalesce(s.readers, var.reader_role_arns), var.admin_role_arns)),
       s.rotation == null ? [] : [local.rotation_role_arns[s.rotation]],
     )
   }

@@ -49,6 +49,8 @@ variable "secrets" {
     json_fields = optional(map(string), {})
     # null, or the rotation Lambda that rotates the value ("postgres" or "redis_auth")
     rotation = optional(string)
+    # null: reader_role_arns; otherwise exactly these roles read this secret (plus admins)
+    readers = optional(list(string))
   }))
   description = <<-EOT
     Secrets by key, e.g. "db/app" or "cache/auth"; each is named /<project>/<environment>/<key>.
@@ -60,6 +62,13 @@ variable "secrets" {
     - kind = "json": jsonencode(json_fields), a map of NON-secret strings (host, port, dbname,
       username, masterarn, ...). Never put a password here: a rotated secret gets it from its
       Lambda.
+    - kind = "external": a value Terraform never writes, e.g. a PagerDuty routing key or a Slack
+      webhook URL that an operator puts with `aws secretsmanager put-secret-value` (see
+      docs/runbooks/secret-rotation.md). Until then the secret has no value and whatever reads it
+      fails to start.
+    - readers: null (default) lets reader_role_arns read the value; a list of IAM role ARNs
+      replaces them for this secret (admin_role_arns, and the rotation role of a rotated secret,
+      are always added), e.g. so that only the monitoring roles read the paging keys.
     - rotation: null (default), "postgres" or "redis_auth": rotated by the module's Lambda of
       that kind every rotation_days days; json only. "postgres" (alternating users) needs
       json_fields host, port, dbname, username and masterarn (the ARN of the RDS-managed master
@@ -81,8 +90,8 @@ variable "secrets" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.secrets) : contains(["generated", "json"], s.kind)])
-    error_message = "Each secret's kind must be \"generated\" or \"json\"."
+    condition     = alltrue([for s in values(var.secrets) : contains(["generated", "json", "external"], s.kind)])
+    error_message = "Each secret's kind must be \"generated\", \"json\" or \"external\"."
   }
 
   validation {
@@ -102,7 +111,16 @@ variable "secrets" {
 
   validation {
     condition     = alltrue([for s in values(var.secrets) : s.kind == "json" ? length(s.json_fields) > 0 : length(s.json_fields) == 0])
-    error_message = "A \"json\" secret needs json_fields; a \"generated\" secret takes none."
+    error_message = "A \"json\" secret needs json_fields; \"generated\" and \"external\" secrets take none."
+  }
+
+  validation {
+    condition = alltrue([
+      for s in values(var.secrets) : s.readers == null || try(length(s.readers) >= 1 && alltrue([
+        for a in s.readers : can(regex("^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a))
+      ]), false)
+    ])
+    error_message = "A secret's readers must be null or a non-empty list of IAM role ARNs (arn:aws:iam::<account>:role/<name>)."
   }
 
   validation {

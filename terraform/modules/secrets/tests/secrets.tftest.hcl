@@ -887,3 +887,56 @@ run "rejects_rotation_without_zip_or_network" {
 
   expect_failures = [var.rotation_lambda_zip, var.vpc_id, var.subnet_ids]
 }
+
+################################################################################
+# External values and per-secret readers
+################################################################################
+
+run "external_secret_with_own_readers" {
+  command = plan
+
+  variables {
+    secrets = {
+      "monitoring/pagerduty" = {
+        description = "PagerDuty routing key, put by an operator"
+        kind        = "external"
+        readers     = ["arn:aws:iam::123456789012:role/ngapp-test-monitoring-execution"]
+      }
+      "mail/smtp" = {
+        description = "SMTP relay address"
+        kind        = "json"
+        json_fields = { host = "smtp.internal" }
+      }
+    }
+  }
+
+  assert {
+    condition     = length(aws_secretsmanager_secret_version.json) == 1 && length(aws_secretsmanager_secret_version.generated) == 0 && length(aws_secretsmanager_secret_version.rotation_seed) == 0
+    error_message = "An external secret must get no version from Terraform (an operator puts its value)."
+  }
+
+  assert {
+    condition = toset(flatten([jsondecode(data.aws_iam_policy_document.secret_access["monitoring/pagerduty"].json).Statement[1].Principal.AWS])) == toset([
+      "arn:aws:iam::123456789012:role/ngapp-test-monitoring-execution", "arn:aws:iam::123456789012:user/ngapp-deployer",
+    ])
+    error_message = "A secret's readers replace reader_role_arns for it; admins are always added."
+  }
+
+  assert {
+    condition     = !contains(jsondecode(data.aws_iam_policy_document.secret_access["monitoring/pagerduty"].json).Statement[0].Condition.StringNotEquals["aws:PrincipalArn"], "arn:aws:iam::123456789012:role/ngapp-test-api-task")
+    error_message = "The environment's other readers must be denied a secret that names its own readers."
+  }
+}
+
+run "rejects_external_with_fields_and_empty_readers" {
+  command = plan
+
+  variables {
+    secrets = {
+      "monitoring/slack" = { description = "x", kind = "external", json_fields = { host = "h" } }
+      "monitoring/other" = { description = "x", kind = "external", readers = [] }
+    }
+  }
+
+  expect_failures = [var.secrets]
+}
