@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck tf-fmt pytest bench clean help
+.PHONY: demo test lint typecheck tf-fmt pytest bench clean help tools dashboards
 
 help:
 	@echo "make demo   - create .venv, bring the dev environment up on the embedded AWS and list it"
@@ -35,8 +35,20 @@ tf-fmt:
 
 # terraform validate (every module and root) and terraform test (every module) run inside pytest
 # (tests/terraform/), so that a failure is a named, counted test.
-pytest: $(STAMP)
+pytest: $(STAMP) tools
 	$(BIN)/python -m pytest
+
+# promtool, prometheus, amtool and alertmanager for tests/monitoring/ (Debian/Ubuntu packages).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+tools:
+	@command -v promtool >/dev/null && command -v amtool >/dev/null \
+	  && command -v prometheus >/dev/null && command -v prometheus-alertmanager >/dev/null || { \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus prometheus-alertmanager; }
+
+# Regenerate monitoring/grafana/dashboards/*.json from monitoring/grafana/generate.py.
+dashboards: $(STAMP)
+	$(BIN)/python monitoring/grafana/generate.py
 
 test: lint typecheck tf-fmt pytest
 

@@ -17,9 +17,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def copy_project(dest: Path) -> Path:
-    """infra.toml and terraform/ copied to `dest`, without anything generated."""
+    """infra.toml, monitoring/ and terraform/ copied to `dest`, without anything generated."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "infra.toml", dest / "infra.toml")
+    # the environment roots read the monitoring configuration (rules, routes, dashboards)
+    shutil.copytree(REPO / "monitoring", dest / "monitoring", dirs_exist_ok=True)
     shutil.copytree(
         REPO / "terraform",
         dest / "terraform",
