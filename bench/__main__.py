@@ -4,6 +4,7 @@
    alone also at 50,000 to show how it grows).
 2. Cold `infra up --env dev` on a fresh emulator, then a no-op `infra plan` against a bare
    `terraform plan` of the same root (the gate and bookkeeping overhead).
+3. The local backup drill: restore time (logical and point-in-time) against taking the backup.
 Results are printed and written to docs/benchmarks.md.
 """
 
@@ -20,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.backup import bench_backup
 from bench.plans import synthetic_plan
 from deployment_infra import policy
 from deployment_infra import settings as settings_mod
@@ -271,6 +273,7 @@ def main() -> None:
     ]
     bench_gate(lines)
     bench_up(lines)
+    bench_backup(lines)
     (REPO / "docs" / "benchmarks.md").write_text("\n".join(lines) + "\n")
     print(f"written to {REPO / 'docs' / 'benchmarks.md'}")
 

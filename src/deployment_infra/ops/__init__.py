@@ -1,0 +1,1 @@
+"""Operational checks on running environments: backup verification (restore and compare)."""
