@@ -7,7 +7,9 @@ import hashlib
 import json
 import subprocess
 import sys
+import threading
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,58 @@ def test_cli_bad_out_is_one_line_and_exit_2(tmp_path: Path, where: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("error: --out"), result.stderr
     assert "Traceback" not in result.stderr
     assert blocker.read_text() == "x"
+
+
+def test_the_alarm_forwarder_imports_from_the_zip_alone(tmp_path: Path) -> None:
+    """The forwarder from the extracted zip: standard library only (boto3 is imported only to read a
+    secret), and its urllib POST reaches an HTTP server."""
+    root = tmp_path / "lambda"
+    with zipfile.ZipFile(package.build(tmp_path / "out")) as zf:
+        zf.extractall(root)
+    received: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    module, _, attr = package.NOTIFY_ALARM_HANDLER.rpartition(".")
+    message = json.dumps({"AlarmName": "a", "AlarmDescription": "[page] d", "NewStateValue": "ALARM"})
+    record = {"Sns": {"TopicArn": "arn:aws:sns:af-south-1:123456789012:t", "Message": message}}
+    code = f"""
+import importlib, json, sys
+sys.path.insert(0, {str(root)!r})
+mod = importlib.import_module({module!r})
+handler = getattr(mod, {attr!r})
+alarm = mod.parse_record({record!r})
+url = "http://127.0.0.1:{server.server_address[1]}/v2/enqueue"
+status = mod.post_json(url, mod.pagerduty_event(alarm, "k"))
+print(json.dumps({{
+    "callable": callable(handler),
+    "file": mod.__file__,
+    "status": status,
+    "loaded": sorted(m for m in ("boto3", "botocore", "pg8000") if m in sys.modules),
+}}))
+"""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["callable"] is True
+    assert found["file"].startswith(str(root))
+    assert found["status"] == 202
+    assert found["loaded"] == []
+    [event] = received
+    assert event["event_action"] == "trigger"
+    assert event["dedup_key"] == "arn:aws:cloudwatch:af-south-1:123456789012:alarm:a"

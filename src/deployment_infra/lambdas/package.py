@@ -1,15 +1,17 @@
-"""Build the Lambda zip of the secret rotations from what is installed here: no network, same bytes
-for the same input.
+"""Build the project's Lambda zip from what is installed here: no network, same bytes for the same
+input.
 
-One zip serves every rotation function (terraform/modules/secrets points each at its own handler,
-deployment_infra.lambdas.rotate_<kind>.handler). It holds the modules the handlers need
-(deployment_infra/__init__.py, deployment_infra/lambdas/__init__.py and common.py,
-rotate_postgres.py, rotate_redis_auth.py) and pg8000 with its runtime dependencies (the Redis
-rotation needs only the standard library), copied from their installed distributions
-(importlib.metadata): the package files, METADATA (scramp reads its own version from it), WHEEL,
-top_level.txt and license files; never *.pyc, __pycache__ or what changes per install (RECORD,
-INSTALLER, direct_url.json). boto3 is not packed: the Lambda runtime has it. Compiled extensions are
-refused (they were built for this machine, not Lambda); pg8000's dependencies are pure Python.
+One zip serves every function: the secret rotations (terraform/modules/secrets points each at its
+own handler, deployment_infra.lambdas.rotate_<kind>.handler) and the alarm forwarder
+(terraform/modules/monitoring: deployment_infra.lambdas.notify_alarm.handler). It keeps its first
+name, rotate_postgres.zip. It holds the modules the handlers need (deployment_infra/__init__.py,
+deployment_infra/lambdas/__init__.py and common.py, rotate_postgres.py, rotate_redis_auth.py,
+notify_alarm.py) and pg8000 with its runtime dependencies (the Redis rotation and the forwarder need
+only the standard library), copied from their installed distributions (importlib.metadata): the
+package files, METADATA (scramp reads its own version from it), WHEEL, top_level.txt and license
+files; never *.pyc, __pycache__ or what changes per install (RECORD, INSTALLER, direct_url.json).
+boto3 is not packed: the Lambda runtime has it. Compiled extensions are refused (they were built for
+this machine, not Lambda); pg8000's dependencies are pure Python.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ ZIP_NAME = f"{NAME}.zip"
 # the aws_lambda_function handlers (terraform/modules/secrets): resolve inside the zip's layout
 HANDLER = "deployment_infra.lambdas.rotate_postgres.handler"
 REDIS_AUTH_HANDLER = "deployment_infra.lambdas.rotate_redis_auth.handler"
-HANDLERS = (HANDLER, REDIS_AUTH_HANDLER)
+NOTIFY_ALARM_HANDLER = "deployment_infra.lambdas.notify_alarm.handler"  # terraform/modules/monitoring
+HANDLERS = (HANDLER, REDIS_AUTH_HANDLER, NOTIFY_ALARM_HANDLER)
 DISTRIBUTIONS = ("pg8000",)  # and, recursively, what they require
 SOURCES = (
     "__init__.py",
@@ -40,6 +43,7 @@ SOURCES = (
     "lambdas/common.py",
     "lambdas/rotate_postgres.py",
     "lambdas/rotate_redis_auth.py",
+    "lambdas/notify_alarm.py",
 )
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time in the bytes

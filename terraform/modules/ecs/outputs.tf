@@ -80,6 +80,16 @@ output "target_group_arn" {
   value       = tostring(aws_lb_target_group.this.arn)
 }
 
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the target group (string), the TargetGroup dimension of its CloudWatch metrics."
+  value       = tostring(aws_lb_target_group.this.arn_suffix)
+}
+
+output "https_listener_arn" {
+  description = "ARN of the ALB's HTTPS listener (string), for further listener rules (e.g. Grafana by host header)."
+  value       = tostring(aws_lb_listener.https.arn)
+}
+
 output "alb_access_logs_bucket" {
   description = "Name of the S3 bucket receiving the ALB access logs (string)."
   value       = tostring(aws_s3_bucket.this.bucket)

@@ -99,6 +99,25 @@ data "aws_iam_policy_document" "kms_key" {
       values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
     }
   }
+
+  # CloudWatch alarms and AWS Backup publish to the environment's encrypted SNS topics (the
+  # monitoring alarm topic); SNS needs them to be able to use the key, for this account only.
+  statement {
+    sid       = "AlarmsAndBackupPublishToEncryptedTopics"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {

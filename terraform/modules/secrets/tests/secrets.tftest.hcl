@@ -132,7 +132,7 @@ run "no_rotation" {
 
   assert {
     condition = (
-      [for s in jsondecode(data.aws_iam_policy_document.kms_key.json).Statement : s.Sid] == ["AccountAdministers", "CloudWatchLogsUsesForLogGroups"] &&
+      [for s in jsondecode(data.aws_iam_policy_document.kms_key.json).Statement : s.Sid] == ["AccountAdministers", "CloudWatchLogsUsesForLogGroups", "AlarmsAndBackupPublishToEncryptedTopics"] &&
       jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[0].Principal == { AWS = "arn:aws:iam::123456789012:root" } &&
       jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[0].Action == "kms:*"
     )
@@ -147,6 +147,15 @@ run "no_rotation" {
       }
     )
     error_message = "CloudWatch Logs of this region may use the key, for log groups of this account and region only."
+  }
+
+  assert {
+    condition = (
+      jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Principal == { Service = ["backup.amazonaws.com", "cloudwatch.amazonaws.com"] } &&
+      jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Condition == { StringEquals = { "aws:SourceAccount" = "123456789012" } } &&
+      toset(jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Action) == toset(["kms:Decrypt", "kms:GenerateDataKey*"])
+    )
+    error_message = "CloudWatch alarms and AWS Backup may use the key to publish to encrypted topics, for this account only."
   }
 
   # Secrets

@@ -1,0 +1,82 @@
+"""Monitoring-stack shims for moto (terraform/modules/monitoring): EFS file system policies.
+
+Registered with `deployment_infra.emulator_shims.shim`; `apply_all()` imports this module. Each shim is
+a row in docs/emulator.md and has tests in tests/unit/test_emulator_shims_monitoring.py (bare moto)
+and tests/integration/test_emulator_shims_monitoring_server.py (through the launcher).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from deployment_infra.emulator_shims import shim
+
+# -- efs-file-system-policy --------------------------------------------------------------------
+# AWS: DeleteFileSystemPolicy removes a file system's resource policy (the default policy, full
+# access for IAM-authorized clients, applies again); afterwards DescribeFileSystemPolicy answers
+# PolicyNotFound. Describe/Put/DeleteFileSystemPolicy on an unknown file system answer
+# FileSystemNotFound (404), and PutFileSystemPolicy refuses a policy that is not a JSON object
+# (InvalidPolicyException). moto 5 had no DeleteFileSystemPolicy (500: `terraform destroy` of an
+# aws_efs_file_system_policy failed), answered the unknown file system with a 500 (KeyError), and
+# stored any string as the policy.
+
+
+def policy_error(policy: object) -> str | None:
+    """Why PutFileSystemPolicy refuses `policy`, or None when it is a JSON object."""
+    if not isinstance(policy, str) or not policy.strip():
+        return "Policy is required"
+    try:
+        parsed = json.loads(policy)
+    except json.JSONDecodeError:
+        return "Policy is not valid JSON"
+    return None if isinstance(parsed, dict) else "Policy must be a JSON object"
+
+
+@shim("efs-file-system-policy")
+def _efs_file_system_policy() -> None:
+    from moto.efs.exceptions import EFSError, FileSystemNotFound
+    from moto.efs.models import EFSBackend
+    from moto.efs.responses import EFSResponse
+
+    class InvalidPolicyError(EFSError):
+        code = 400
+
+        def __init__(self, message: str) -> None:
+            super().__init__("InvalidPolicyException", message)
+
+    original_describe = EFSBackend.describe_file_system_policy
+    original_put = EFSBackend.put_file_system_policy
+
+    def file_system(backend: Any, file_system_id: str) -> Any:
+        found = backend.file_systems_by_id.get(file_system_id)
+        if found is None:
+            raise FileSystemNotFound(file_system_id)
+        return found
+
+    def describe_file_system_policy(self: Any, file_system_id: str) -> str:
+        file_system(self, file_system_id)
+        return str(original_describe(self, file_system_id))
+
+    def put_file_system_policy(
+        self: Any, file_system_id: str, policy: str, bypass_policy_lockout_safety_check: bool
+    ) -> None:
+        file_system(self, file_system_id)
+        error = policy_error(policy)
+        if error:
+            raise InvalidPolicyError(error)
+        original_put(self, file_system_id, policy, bypass_policy_lockout_safety_check)
+
+    def delete_file_system_policy(self: Any, file_system_id: str) -> None:
+        file_system(self, file_system_id).file_system_policy = None
+
+    def delete_file_system_policy_response(self: Any) -> tuple[str, dict[str, str]]:
+        self.efs_backend.delete_file_system_policy(self._get_param("FileSystemId"))
+        return "", {"Content-Type": "application/json"}
+
+    backend: Any = EFSBackend
+    backend.describe_file_system_policy = describe_file_system_policy
+    backend.put_file_system_policy = put_file_system_policy
+    backend.delete_file_system_policy = delete_file_system_policy
+    response: Any = EFSResponse
+    response.delete_file_system_policy = delete_file_system_policy_response
