@@ -47,7 +47,17 @@ package_app = typer.Typer(
 )
 app.add_typer(emulator_app, name="emulator")
 app.add_typer(policy_app, name="policy")
+ops_app = typer.Typer(
+    help="Operational checks on an environment. Example: infra ops verify-backup --env dev --json",
+    no_args_is_help=True,
+)
 app.add_typer(package_app, name="package")
+app.add_typer(ops_app, name="ops")
+cdn_app = typer.Typer(
+    help="The environment's CloudFront distribution. Example: infra cdn invalidate --env dev --wait",
+    no_args_is_help=True,
+)
+app.add_typer(cdn_app, name="cdn")
 
 
 class TargetName(StrEnum):
@@ -232,6 +242,59 @@ def package_lambdas(
     from deployment_infra.commands import package
 
     raise typer.Exit(package.lambdas(out, as_json))
+
+
+@ops_app.command("verify-backup")
+def ops_verify_backup(
+    env: EnvOpt,
+    target: TargetOpt = TargetName.local,
+    as_json: JsonOpt = False,
+    metrics_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics-file",
+            help="Also write Prometheus textfile-collector metrics (backup_verification_success, ...) here.",
+        ),
+    ] = None,
+    instance: Annotated[
+        str | None,
+        typer.Option(
+            "--instance", help="aws: the DB instance to verify (default: the environment's primary)."
+        ),
+    ] = None,
+) -> None:
+    """Restore a backup into a scratch database and compare it with its source: 0 match, 1 differ.
+
+    aws: point-in-time restore of the environment's RDS primary into a temporary instance (always
+    deleted). local: the emulator has no database behind RDS, so a seeded scratch PostgreSQL is
+    backed up and restored (pg_dump/pg_restore and WAL point-in-time recovery).
+    Example: infra ops verify-backup --env prod --target aws --json
+    """
+    from deployment_infra.commands import ops
+
+    raise typer.Exit(ops.verify_backup(env, target.value, as_json, metrics_file, instance))
+
+
+@cdn_app.command("invalidate")
+def cdn_invalidate(
+    env: EnvOpt,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Paths to invalidate, each starting with '/' (default: the environment's entry points)."
+        ),
+    ] = None,
+    target: TargetOpt = TargetName.local,
+    wait: Annotated[bool, typer.Option("--wait", help="Poll until CloudFront reports Completed.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Invalidate paths on the environment's distribution (terraform output cdn_distribution_id).
+
+    Example: infra cdn invalidate --env dev /index.html "/assets/*" --wait
+    """
+    from deployment_infra.commands import cdn
+
+    raise typer.Exit(cdn.invalidate(env, list(paths or []), target.value, wait, as_json))
 
 
 def main(argv: list[str] | None = None) -> int:

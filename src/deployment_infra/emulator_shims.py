@@ -16,10 +16,14 @@ Shim = Callable[[], None]
 # modules whose shims register on import (imported by apply_all: they import `shim` from here)
 DATA_SHIM_MODULES = (
     "deployment_infra.emulator_shims_rds",
+    "deployment_infra.emulator_shims_rds_restore",
     "deployment_infra.emulator_shims_elasticache",
     "deployment_infra.emulator_shims_elasticache_lifecycle",
     "deployment_infra.emulator_shims_secrets",
     "deployment_infra.emulator_shims_sts",
+    "deployment_infra.emulator_shims_backup",
+    "deployment_infra.emulator_shims_cloudfront",
+    "deployment_infra.emulator_shims_monitoring",
 )
 
 SHIMS: dict[str, Shim] = {}

@@ -261,6 +261,59 @@ class TestEnvironments:
         assert {s["name"] for s in container["secrets"]} == {"DB_USERNAME", "DB_PASSWORD", "REDIS_AUTH_TOKEN"}
         assert not {e["name"] for e in container["environment"]} & {"DB_PASSWORD", "REDIS_AUTH_TOKEN"}
 
+    @pytest.mark.parametrize("env", ENVIRONMENTS)
+    def test_cdn_monitoring_and_backup_are_in_place(
+        self, project: Path, emulator: Emulator, env: str
+    ) -> None:
+        out = outputs(project, env)
+        key = out["kms_key_arn"]
+        # CDN: African edges, TLS 1.2+, OAC on the bucket origin, the API never cached
+        cloudfront = client(emulator, "cloudfront", "us-east-1")
+        config = cloudfront.get_distribution(Id=out["cdn_distribution_id"])["Distribution"][
+            "DistributionConfig"
+        ]
+        assert config["PriceClass"] in {"PriceClass_200", "PriceClass_All"}
+        assert config["ViewerCertificate"]["MinimumProtocolVersion"].startswith("TLSv1.2")
+        origins = {o["Id"]: o for o in config["Origins"]["Items"]}
+        assert any(o.get("OriginAccessControlId") for o in origins.values()), origins
+        api = [b for b in config["CacheBehaviors"].get("Items", []) if b["PathPattern"].startswith("/api")]
+        assert api, config["CacheBehaviors"]
+        policy = cloudfront.get_cache_policy(Id=api[0]["CachePolicyId"])["CachePolicy"]["CachePolicyConfig"]
+        assert (policy["MinTTL"], policy["DefaultTTL"], policy["MaxTTL"]) == (0, 0, 0)
+        # monitoring: three services on the environment's cluster, storage encrypted with its key
+        ecs = client(emulator, "ecs")
+        names = {
+            arn.rsplit("/", 1)[-1] for arn in ecs.list_services(cluster=out["cluster_name"])["serviceArns"]
+        }
+        assert {f"ngapp-{env}-monitoring-{s}" for s in ("prometheus", "alertmanager", "grafana")} <= names, (
+            names
+        )
+        efs = client(emulator, "efs").describe_file_systems()["FileSystems"]
+        mine = [f for f in efs if f["Name"].startswith(f"ngapp-{env}-monitoring")] if efs else []
+        assert mine and all(f["Encrypted"] and f["KmsKeyId"] == key for f in mine), efs
+        alarms = client(emulator, "cloudwatch").describe_alarms(AlarmNamePrefix=f"ngapp-{env}-monitoring")
+        assert alarms["MetricAlarms"] and all(
+            a["AlarmActions"] == [out["alarm_topic_arn"]] for a in alarms["MetricAlarms"]
+        )
+        # backups: the environment's vault and a daily 30-day plan selecting by tag
+        backup = client(emulator, "backup")
+        vault = backup.describe_backup_vault(BackupVaultName=out["backup_vault_name"])
+        assert vault["EncryptionKeyArn"] != key  # a key of its own, apart from the environment's
+        plans = [
+            p
+            for p in backup.list_backup_plans()["BackupPlansList"]
+            if p["BackupPlanName"].startswith(f"ngapp-{env}")
+        ]
+        assert len(plans) == 1, plans
+        rules = backup.get_backup_plan(BackupPlanId=plans[0]["BackupPlanId"])["BackupPlan"]["Rules"]
+        assert any(r["Lifecycle"]["DeleteAfterDays"] == 30 for r in rules)
+        assert any(r.get("EnableContinuousBackup") for r in rules)
+        assert backup.list_backup_selections(BackupPlanId=plans[0]["BackupPlanId"])["BackupSelectionsList"]
+
+    def test_cdn_invalidate_purges_the_entry_points(self, project: Path, emulator: Emulator) -> None:
+        result = json.loads(ok(run_infra(project, "cdn", "invalidate", "--env", "dev", "--json")).stdout)
+        assert sorted(result["paths"]) == sorted(outputs(project, "dev")["cdn_entry_points"])
+
     def test_a_dev_task_role_cannot_read_a_staging_secret(self, project: Path, emulator: Emulator) -> None:
         """Judged from the policies the emulator holds: the roles' and the secrets' own."""
         iam, sm = client(emulator, "iam"), client(emulator, "secretsmanager")
@@ -371,3 +424,7 @@ class TestEnvironments:
         clusters = ecs.describe_clusters(clusters=arns)["clusters"] if arns else []
         assert [c["clusterName"] for c in clusters if c["status"] != "INACTIVE"] == []
         assert client(emulator, "route53").list_hosted_zones()["HostedZones"] == []
+        assert client(emulator, "efs").describe_file_systems()["FileSystems"] == []
+        assert client(emulator, "backup").list_backup_vaults()["BackupVaultList"] == []
+        distributions = client(emulator, "cloudfront", "us-east-1").list_distributions()["DistributionList"]
+        assert distributions.get("Items", []) == []

@@ -16,9 +16,12 @@ locals {
     "${local.iam_role_prefix}${module.service.task_role_name}",
     "${local.iam_role_prefix}${module.service.execution_role_name}",
   ]
-  db_secret    = "db/app"
-  cache_secret = "cache/auth"
-  cache_id     = "${local.name}-cache"
+  db_secret        = "db/app"
+  cache_secret     = "cache/auth"
+  pagerduty_secret = "monitoring/pagerduty"
+  slack_secret     = "monitoring/slack"
+  grafana_secret   = "monitoring/grafana-admin"
+  cache_id         = "${local.name}-cache"
 }
 
 module "secrets" {
@@ -49,6 +52,23 @@ module "secrets" {
       # The literal id, not the cache module's output: the cache takes this secret's ARN.
       json_fields = { engine = "redis", replication_group_id = local.cache_id }
       rotation    = "redis_auth"
+    }
+    # Paging keys: an operator puts them (docs/runbooks/secret-rotation.md); only the monitoring
+    # task and the alarm forwarder read them.
+    (local.pagerduty_secret) = {
+      description = "${local.name}: PagerDuty Events API v2 routing key, JSON {\"routing_key\": ...}"
+      kind        = "external"
+      readers     = local.monitoring_reader_arns
+    }
+    (local.slack_secret) = {
+      description = "${local.name}: Slack incoming webhook, JSON {\"webhook_url\": ...}"
+      kind        = "external"
+      readers     = local.monitoring_reader_arns
+    }
+    (local.grafana_secret) = {
+      description = "${local.name}: Grafana admin password"
+      kind        = "generated"
+      readers     = local.monitoring_reader_arns
     }
   }
 
@@ -85,6 +105,9 @@ module "database" {
   read_replica_count  = var.database_read_replica_count
   deletion_protection = var.deletion_protection
   final_snapshot      = var.final_snapshots
+
+  # Picked up by the backup plan's selection (dr.tf).
+  tags = { (local.backup_tag.key) = local.backup_tag.value }
 }
 
 module "cache" {

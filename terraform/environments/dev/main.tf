@@ -122,6 +122,9 @@ module "service" {
   fargate_base        = var.fargate_base
   requests_per_target = var.requests_per_target
 
+  # Prometheus finds the tasks through this Cloud Map service (monitoring.tf).
+  service_registry_arn = module.monitoring.service_registry_arns[var.service_name]
+
   alb_access_logs_bucket_name = "${local.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
   deletion_protection         = var.deletion_protection
   release_parameter_prefix    = "/${var.project}/${var.environment}"

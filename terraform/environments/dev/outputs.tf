@@ -99,3 +99,43 @@ output "kms_key_arn" {
   description = "The environment's KMS key (secrets, database, cache)."
   value       = module.secrets.kms_key_arn
 }
+
+output "database_identifier" {
+  description = "Identifier of the primary PostgreSQL instance (infra ops verify-backup restores its latest backup)."
+  value       = module.database.identifier
+}
+
+output "cdn_distribution_id" {
+  description = "CloudFront distribution id (infra cdn invalidate)."
+  value       = module.cdn.distribution_id
+}
+
+output "cdn_entry_points" {
+  description = "Paths a deploy invalidates by default: the entry points (assets are content-hashed)."
+  value       = module.cdn.entry_point_paths
+}
+
+output "cdn_domain_name" {
+  description = "The distribution's own domain name (*.cloudfront.net)."
+  value       = module.cdn.distribution_domain_name
+}
+
+output "static_bucket_name" {
+  description = "S3 bucket of the static assets served through the CDN."
+  value       = module.cdn.static_bucket_name
+}
+
+output "grafana_url" {
+  description = "Grafana, behind the ALB with authentication."
+  value       = module.monitoring.grafana_url
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the CloudWatch alarms (forwarded to PagerDuty and Slack)."
+  value       = module.monitoring.alarm_topic_arn
+}
+
+output "backup_vault_name" {
+  description = "The environment's AWS Backup vault."
+  value       = module.backup.vault_name
+}
