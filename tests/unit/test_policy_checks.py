@@ -266,6 +266,16 @@ def test_res001_unclassified_uses_most_restrictive_list() -> None:
     assert "takes no tags" in messages["aws_route_table_association.eu"]
 
 
+def test_res001_exempts_only_terraform_only_waiters() -> None:
+    # a certificate validation creates nothing in AWS; a certificate itself still needs its class
+    plan = make_plan(
+        Res("aws_acm_certificate_validation", "cdn", provider_key="aws.eu", tags_all=UNTAGGABLE),
+        Res("aws_acm_certificate", "cdn", provider_key="aws.eu", tags_all={"Project": "ngapp"}),
+        providers=EU,
+    )
+    assert found(plan, "RES-001") == {("RES-001", "aws_acm_certificate.cdn")}
+
+
 def test_res001_unknown_class_lists_known_classes() -> None:
     tags = {**GOOD_TAGS, "DataClassification": "secret"}
     plan = make_plan(Res("aws_sqs_queue", "q", tags_all=tags))

@@ -23,6 +23,11 @@ S3_SSE = "aws_s3_bucket_server_side_encryption_configuration"
 DYNAMODB_TABLE = "aws_dynamodb_table"
 LOG_GROUP = "aws_cloudwatch_log_group"
 
+# Resource types that create nothing in AWS (Terraform-only waiters): there is nothing to place,
+# so RES-001 has no region to hold them to. aws_acm_certificate_validation waits for a
+# certificate (in us-east-1 for CloudFront) to be issued.
+TERRAFORM_ONLY_TYPES = frozenset({"aws_acm_certificate_validation"})
+
 # A bucket instance as ENC-001 matches it: (module instance address, "aws_s3_bucket.name", key).
 BucketKey = tuple[str, str, IndexKey]
 
@@ -43,8 +48,8 @@ class Residency:
         known = ", ".join(ctx.known_classes) or "(none)"
         for res in plan.resources:
             region = res.region
-            if region is None:
-                continue  # no region (local-only) or RES-002 reports it
+            if region is None or res.type in TERRAFORM_ONLY_TYPES:
+                continue  # no region (local-only), RES-002 reports it, or nothing exists in AWS
             data_class, why_none = _data_class(res)
             if data_class is None:
                 if region not in strictest:
