@@ -161,6 +161,23 @@ def test_secret_looking_container_environment_fails() -> None:
     assert "DB_PASSWORD" in violations[0].message
 
 
+def test_a_secret_arn_in_a_secret_named_variable_is_a_reference() -> None:
+    arn = "arn:aws:secretsmanager:af-south-1:123456789012:secret:/ngapp/dev/monitoring/slack-AbCdEf"
+    plan = make_plan(
+        Res("aws_lambda_function", "ref", after={"environment": [{"variables": {"SLACK_SECRET_ARN": arn}}]}),
+        Res("aws_lambda_function", "leak", after={"environment": [{"variables": {"SLACK_SECRET": "xyz"}}]}),
+        Res(
+            "aws_lambda_function",
+            "spoof",
+            after={"environment": [{"variables": {"API_TOKEN": f"{arn} plus-a-token"}}]},
+        ),
+    )
+    assert {a for _, a in ids(plan, DEV, "SEC-001")} == {
+        "aws_lambda_function.leak",
+        "aws_lambda_function.spoof",
+    }
+
+
 def test_credential_patterns_anywhere_in_a_value_fail() -> None:
     key_id = "AKIA" + "ABCDEFGHIJKLMNOP"
     plan = make_plan(

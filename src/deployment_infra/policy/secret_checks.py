@@ -33,6 +33,11 @@ SECRET_PATTERN = re.compile(
     r"|hooks\.slack\.com/services/T[A-Za-z0-9]+/"  # Slack webhook URL
     r"|[a-z][a-z0-9+.-]*://[^:/@\s\"]+:[^@/\s\"]+@"  # credentials in a URL
 )
+# A variable whose value is the ARN of a secret or parameter passes a reference (the code fetches
+# the value at run time with its own role), not the secret itself.
+SECRET_REFERENCE = re.compile(
+    r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:|parameter/)\S+$"
+)
 WHAT_PATTERN = "a value that looks like a credential (key id, private key, token or password in a URL)"
 
 
@@ -112,7 +117,7 @@ class SecretLiterals:
                     self.id, res.address, f"{res.address}: a SecureString value is in the plan; use value_wo"
                 )
             for where, name, value in _environment_entries(res):
-                if value and SECRET_NAME.search(name):
+                if value and SECRET_NAME.search(name) and not SECRET_REFERENCE.match(str(value)):
                     yield Violation(
                         self.id,
                         res.address,
