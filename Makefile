@@ -38,13 +38,17 @@ tf-fmt:
 pytest: $(STAMP) tools
 	$(BIN)/python -m pytest
 
-# promtool, prometheus, amtool and alertmanager for tests/monitoring/ (Debian/Ubuntu packages).
+# promtool, prometheus, amtool and alertmanager for tests/monitoring/, and the PostgreSQL server
+# binaries for the backup and rotation tests (Debian/Ubuntu packages), when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 tools:
 	@command -v promtool >/dev/null && command -v amtool >/dev/null \
 	  && command -v prometheus >/dev/null && command -v prometheus-alertmanager >/dev/null || { \
 	  $(SUDO) apt-get update && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus prometheus-alertmanager; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
 
 # Regenerate monitoring/grafana/dashboards/*.json from monitoring/grafana/generate.py.
 dashboards: $(STAMP)
