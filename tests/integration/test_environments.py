@@ -309,6 +309,13 @@ class TestEnvironments:
         assert any(r["Lifecycle"]["DeleteAfterDays"] == 30 for r in rules)
         assert any(r.get("EnableContinuousBackup") for r in rules)
         assert backup.list_backup_selections(BackupPlanId=plans[0]["BackupPlanId"])["BackupSelectionsList"]
+        # every bucket of the environment keeps old versions (static site, CDN and ALB logs)
+        s3 = client(emulator, "s3")
+        buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"ngapp-{env}-")]
+        assert len(buckets) >= 3, buckets
+        assert {b: s3.get_bucket_versioning(Bucket=b).get("Status") for b in buckets} == dict.fromkeys(
+            buckets, "Enabled"
+        )
 
     def test_cdn_invalidate_purges_the_entry_points(self, project: Path, emulator: Emulator) -> None:
         result = json.loads(ok(run_infra(project, "cdn", "invalidate", "--env", "dev", "--json")).stdout)
