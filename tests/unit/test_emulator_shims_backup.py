@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from deployment_infra.emulator_shims import DATA_SHIM_MODULES, SHIMS
 from deployment_infra.emulator_shims_backup import arn_from_tags_path, normalized_selection
+from tests.unit.moto_patches import restoring
 
 REGION = "af-south-1"
 MODULE = "deployment_infra.emulator_shims_backup"
@@ -36,22 +37,10 @@ def shims_applied(*names: str) -> Iterator[None]:
     from moto.backup.responses import BackupResponse
 
     import_module(MODULE)
-    classes: list[type] = [BackupBackend, BackupResponse, Vault]
-    saved = {cls: dict(vars(cls)) for cls in classes}
-    paths = dict(urls.url_paths)
-    for name in names:
-        SHIMS[name]()
-    try:
+    with restoring([BackupBackend, BackupResponse, Vault], [urls.url_paths]):
+        for name in names:
+            SHIMS[name]()
         yield
-    finally:
-        for cls, attributes in saved.items():
-            for key in [k for k in vars(cls) if k not in attributes]:
-                delattr(cls, key)
-            for key, value in attributes.items():
-                if vars(cls).get(key) is not value:
-                    setattr(cls, key, value)
-        urls.url_paths.clear()
-        urls.url_paths.update(paths)
 
 
 def backup() -> Any:

@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from deployment_infra.emulator_shims import DATA_SHIM_MODULES, SHIMS
 from deployment_infra.emulator_shims_cloudfront import behaviour_fields, viewer_certificate_fields
+from tests.unit.moto_patches import restoring
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
 MODULE = "deployment_infra.emulator_shims_cloudfront"
@@ -30,21 +31,10 @@ def shims_applied(*names: str) -> Iterator[None]:
     from moto.cloudfront.responses import CloudFrontResponse
 
     classes = [CloudFrontResponse, models.Origin, models.DefaultCacheBehaviour, models.ViewerCertificate]
-    saved = {cls: dict(vars(cls)) for cls in classes}
-    saved_paths = dict(urls.url_paths)
-    for name in names:
-        SHIMS[name]()
-    try:
+    with restoring(classes, [urls.url_paths]):
+        for name in names:
+            SHIMS[name]()
         yield
-    finally:
-        for cls, attributes in saved.items():
-            for key in [k for k in vars(cls) if k not in attributes]:
-                delattr(cls, key)
-            for key, value in attributes.items():
-                if vars(cls).get(key) is not value:
-                    setattr(cls, key, value)
-        urls.url_paths.clear()
-        urls.url_paths.update(saved_paths)
 
 
 def test_cloudfront_shims_are_registered_and_documented() -> None:

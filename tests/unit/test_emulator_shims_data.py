@@ -31,6 +31,7 @@ from deployment_infra.emulator_shims_elasticache import (
 from deployment_infra.emulator_shims_elasticache_lifecycle import merge_log_delivery
 from deployment_infra.emulator_shims_rds import new_resource_id, performance_insights, user_parameters
 from deployment_infra.emulator_shims_secrets import rotation_requests
+from tests.unit.moto_patches import restoring
 
 REGION = "af-south-1"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
@@ -59,19 +60,13 @@ def shims_applied(*names: str) -> Iterator[None]:
     """Apply the named shims to moto for the duration of the block, then undo them."""
     for module in DATA_SHIM_MODULES:
         import_module(module)
-    saved = {cls: dict(vars(cls)) for cls in _patched_classes()}
     env = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
-    for name in names:
-        SHIMS[name]()
     try:
-        yield
+        with restoring(_patched_classes()):
+            for name in names:
+                SHIMS[name]()
+            yield
     finally:
-        for cls, attributes in saved.items():
-            for key in [k for k in vars(cls) if k not in attributes]:
-                delattr(cls, key)
-            for key, value in attributes.items():
-                if vars(cls).get(key) is not value:
-                    setattr(cls, key, value)
         if env is None:
             os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
         else:

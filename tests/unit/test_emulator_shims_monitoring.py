@@ -22,6 +22,7 @@ from moto import mock_aws
 
 from deployment_infra.emulator_shims import DATA_SHIM_MODULES, SHIMS
 from deployment_infra.emulator_shims_monitoring import policy_error
+from tests.unit.moto_patches import restoring
 
 REGION = "af-south-1"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
@@ -52,18 +53,10 @@ def _patched_classes() -> list[type]:
 def shims_applied(*names: str) -> Iterator[None]:
     """Apply the named shims to moto for the duration of the block, then undo them."""
     __import__(MODULE)
-    saved = {cls: dict(vars(cls)) for cls in _patched_classes()}
-    for name in names:
-        SHIMS[name]()
-    try:
+    with restoring(_patched_classes()):
+        for name in names:
+            SHIMS[name]()
         yield
-    finally:
-        for cls, attributes in saved.items():
-            for key in [k for k in vars(cls) if k not in attributes]:
-                delattr(cls, key)
-            for key, value in attributes.items():
-                if vars(cls).get(key) is not value:
-                    setattr(cls, key, value)
 
 
 @pytest.fixture(autouse=True)
