@@ -22,9 +22,7 @@ short one; AuthTokenEnabled stays false), and its endpoints are names under cach
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import glob
 import itertools
 import json
 import os
@@ -52,9 +50,11 @@ from moto.elasticache.responses import ElastiCacheResponse
 from moto.secretsmanager.models import secretsmanager_backends
 
 from deployment_infra.emulator import free_port
+from deployment_infra.errors import InfraError
 from deployment_infra.lambdas import common
 from deployment_infra.lambdas import rotate_postgres as rp
 from deployment_infra.lambdas import rotate_redis_auth as rra
+from deployment_infra.ops import postgres_local as pgl
 from tests.rotation.resp_server import Certificates, RespServer, ask, make_certificates
 
 REGION = "af-south-1"
@@ -64,23 +64,11 @@ _names = itertools.count(1)
 
 
 def postgres_bindir() -> Path:
-    """initdb and pg_ctl from PATH, `pg_config --bindir` or /usr/lib/postgresql/*/bin (newest)."""
-    candidates: list[Path] = []
-    if found := shutil.which("initdb"):
-        candidates.append(Path(found).resolve().parent)
-    if pg_config := shutil.which("pg_config"):
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
-        if out.returncode == 0 and out.stdout.strip():
-            candidates.append(Path(out.stdout.strip()))
-    versions = glob.glob("/usr/lib/postgresql/*/bin")
-    candidates += [Path(p) for p in sorted(versions, key=lambda p: (len(p), p), reverse=True)]  # 15 < 16
-    for bindir in candidates:
-        if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
-            return bindir
-    pytest.fail(
-        "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH, via pg_config or in "
-        "/usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql)"
-    )
+    """The PostgreSQL binaries the backup drill uses too (deployment_infra.ops.postgres_local)."""
+    try:
+        return pgl.postgres_bindir()
+    except InfraError as exc:
+        pytest.fail(str(exc))
 
 
 @dataclass
@@ -150,14 +138,7 @@ def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
     bindir = postgres_bindir()
-    run_as: str | None = None
-    if os.geteuid() == 0:  # initdb: "cannot be run as root"
-        for candidate in ("postgres", "nobody"):
-            with contextlib.suppress(KeyError):
-                pwd.getpwnam(candidate)
-                run_as = candidate
-                break
-        assert run_as, "running as root and there is no postgres or nobody user to run PostgreSQL as"
+    run_as = pgl.server_user()  # initdb: "cannot be run as root"
     # not pytest's tmp_path: its parent is private to root, and the server may run as another user
     base = Path(tempfile.mkdtemp(prefix="rotation-pg-"))
     superuser_password = uuid.uuid4().hex
