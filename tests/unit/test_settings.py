@@ -33,7 +33,11 @@ def test_repo_settings_load() -> None:
     assert s.environment("prod").protected and not s.environment("staging").protected
     assert s.environment("staging").highly_available and s.environment("prod").highly_available
     assert not s.environment("dev").highly_available
-    assert all(regions == frozenset({"af-south-1"}) for regions in s.allowed_regions.values())
+    # only public data may leave af-south-1, and only for CloudFront's us-east-1 control plane
+    assert s.allowed_regions["public"] == frozenset({"af-south-1", "us-east-1"})
+    assert all(
+        regions == frozenset({"af-south-1"}) for c, regions in s.allowed_regions.items() if c != "public"
+    )
     assert s.default_tags(s.environment("dev"))["Environment"] == "dev"
     assert s.environment("dev").variables["vpc_cidr"] == "10.10.0.0/16"
 

@@ -20,5 +20,7 @@ module "backup" {
   # Vault events (failed backup, copy or restore jobs) page through the monitoring alarm topic.
   notification_topic_arn = module.monitoring.alarm_topic_arn
   create_notifications   = true
-  force_destroy          = !var.deletion_protection
+  # Backups outlive a teardown wherever final snapshots are kept (prod): lifting deletion
+  # protection for `infra down` must not empty the vault.
+  force_destroy = !var.final_snapshots
 }

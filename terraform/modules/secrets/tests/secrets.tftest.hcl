@@ -151,7 +151,7 @@ run "no_rotation" {
 
   assert {
     condition = (
-      jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Principal == { Service = ["backup.amazonaws.com", "cloudwatch.amazonaws.com"] } &&
+      toset(jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Principal.Service) == toset(["backup.amazonaws.com", "cloudwatch.amazonaws.com"]) &&
       jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Condition == { StringEquals = { "aws:SourceAccount" = "123456789012" } } &&
       toset(jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Action) == toset(["kms:Decrypt", "kms:GenerateDataKey*"])
     )
