@@ -1,4 +1,5 @@
-"""Monitoring-stack shims for moto (terraform/modules/monitoring): EFS file system policies.
+"""Monitoring-stack shims for moto (terraform/modules/monitoring): EFS file system policies, Cloud Map
+namespace zones.
 
 Registered with `deployment_infra.emulator_shims.shim`; `apply_all()` imports this module. Each shim is
 a row in docs/emulator.md and has tests in tests/unit/test_emulator_shims_monitoring.py (bare moto)
@@ -7,6 +8,7 @@ and tests/integration/test_emulator_shims_monitoring_server.py (through the laun
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -80,3 +82,31 @@ def _efs_file_system_policy() -> None:
     backend.delete_file_system_policy = delete_file_system_policy
     response: Any = EFSResponse
     response.delete_file_system_policy = delete_file_system_policy_response
+
+
+# -- servicediscovery-namespace-zone -----------------------------------------------------------
+# AWS: DeleteNamespace of a private DNS namespace also deletes the Route 53 private hosted zone
+# Cloud Map created for it. moto 5 deleted only the namespace: its hosted zone stayed in the
+# account after `terraform destroy` (and a later namespace of the same name got a second zone).
+
+
+@shim("servicediscovery-namespace-zone")
+def _servicediscovery_namespace_zone() -> None:
+    from moto.route53.exceptions import HostedZoneNotEmpty
+    from moto.route53.models import route53_backends
+    from moto.servicediscovery.models import ServiceDiscoveryBackend
+    from moto.utilities.utils import get_partition
+
+    original = ServiceDiscoveryBackend.delete_namespace
+
+    def delete_namespace(self: ServiceDiscoveryBackend, namespace_id: str) -> str:
+        namespace = self.namespaces.get(namespace_id)
+        zone_id = (getattr(namespace, "dns_properties", None) or {}).get("HostedZoneId")
+        operation_id: str = original(self, namespace_id)  # raises NamespaceNotFound first
+        route53 = route53_backends[self.account_id][get_partition(self.region_name)]
+        if zone_id and str(zone_id).replace("/hostedzone/", "") in route53.zones:
+            with contextlib.suppress(HostedZoneNotEmpty):  # records left: AWS would refuse earlier
+                route53.delete_hosted_zone(zone_id)
+        return operation_id
+
+    ServiceDiscoveryBackend.delete_namespace = delete_namespace  # type: ignore[method-assign]

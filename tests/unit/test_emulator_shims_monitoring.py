@@ -45,8 +45,9 @@ POLICY = json.dumps(
 def _patched_classes() -> list[type]:
     from moto.efs.models import EFSBackend
     from moto.efs.responses import EFSResponse
+    from moto.servicediscovery.models import ServiceDiscoveryBackend
 
-    return [EFSBackend, EFSResponse]
+    return [EFSBackend, EFSResponse, ServiceDiscoveryBackend]
 
 
 @contextmanager
@@ -82,7 +83,7 @@ def test_monitoring_shims_are_imported_by_apply_all_and_documented() -> None:
     assert MODULE in DATA_SHIM_MODULES  # apply_all imports it, so the launcher applies it
     __import__(MODULE)
     names = [name for name, func in SHIMS.items() if func.__module__ == MODULE]
-    assert names == ["efs-file-system-policy"]
+    assert names == ["efs-file-system-policy", "servicediscovery-namespace-zone"]
     documented = DOCS.read_text()
     assert [name for name in names if f"| `{name}` |" not in documented] == []
 
@@ -146,3 +147,30 @@ def test_policy_error_accepts_exactly_json_objects(value: object) -> None:
 def test_policy_error_refuses_nothing() -> None:
     assert policy_error(None) == "Policy is required"
     assert policy_error("  ") == "Policy is required"
+
+
+def _private_namespace_zones() -> tuple[list[str], list[str]]:
+    """Create and delete a private DNS namespace; the zones before and after the delete."""
+    vpc = boto3.client("ec2", region_name=REGION).create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    sd = boto3.client("servicediscovery", region_name=REGION)
+    route53 = boto3.client("route53", region_name=REGION)
+    sd.create_private_dns_namespace(Name="dev.monitoring.internal", Vpc=vpc)
+    namespace = sd.list_namespaces()["Namespaces"][0]["Id"]
+    before = [z["Id"] for z in route53.list_hosted_zones()["HostedZones"]]
+    sd.delete_namespace(Id=namespace)
+    return before, [z["Id"] for z in route53.list_hosted_zones()["HostedZones"]]
+
+
+@mock_aws
+def test_bare_moto_keeps_a_deleted_namespace_zone() -> None:
+    before, after = _private_namespace_zones()
+    assert len(before) == 1 and after == before
+
+
+@mock_aws
+def test_deleting_a_namespace_deletes_its_zone() -> None:
+    with shims_applied("servicediscovery-namespace-zone"):
+        before, after = _private_namespace_zones()
+        assert len(before) == 1 and after == []
+        with pytest.raises(ClientError):
+            boto3.client("servicediscovery", region_name=REGION).delete_namespace(Id="ns-missing")
