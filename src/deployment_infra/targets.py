@@ -73,8 +73,10 @@ class LocalTarget:
         url = self.emulator.url
         blocks = []
         for alias in provider_aliases(root):
-            alias_line = f'  alias = "{alias}"\n' if alias else ""
-            endpoints = "".join(f'    {svc} = "{url}"\n' for svc in PROVIDER_ENDPOINT_SERVICES)
+            # aligned as `terraform fmt` would, so a generated file never fails a fmt check
+            alias_line = f'  {"alias":<27} = "{alias}"\n' if alias else ""
+            width = max(len(svc) for svc in PROVIDER_ENDPOINT_SERVICES)
+            endpoints = "".join(f'    {svc:<{width}} = "{url}"\n' for svc in PROVIDER_ENDPOINT_SERVICES)
             blocks.append(
                 'provider "aws" {\n'
                 f"{alias_line}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,8 +40,11 @@ def test_local_override_points_every_provider_at_the_emulator(tmp_path: Path) ->
     write_override(target, tmp_path)
     text = (tmp_path / OVERRIDE_FILE).read_text()
     assert text.count('provider "aws" {') == 2
-    assert 'alias = "eu"' in text
-    assert 's3 = "http://127.0.0.1:45999"' in text and "max_retries                 = 2" in text
+    assert re.search(r'alias += "eu"', text)
+    assert re.search(r'\bs3 += "http://127.0.0.1:45999"', text) and "max_retries                 = 2" in text
+    # generated files sit in the roots: they must pass `terraform fmt -check` like the rest
+    fmt = subprocess.run(["terraform", "fmt", "-check", str(tmp_path / OVERRIDE_FILE)], capture_output=True)
+    assert fmt.returncode == 0, fmt.stdout
     # switching to real AWS removes the override: no hand edits to switch targets
     write_override(AwsTarget(), tmp_path)
     assert not (tmp_path / OVERRIDE_FILE).exists()
