@@ -196,8 +196,10 @@ def bench_up(lines: list[str]) -> None:
             project / "terraform",
             ignore=shutil.ignore_patterns(".terraform", "*_override.tf", "*.tfstate*"),
         )
-        # the environment roots read monitoring/ (rules, routes, dashboards) next to terraform/
-        shutil.copytree(REPO / "monitoring", project / "monitoring")
+        # the roots read monitoring/ (rules, routes, dashboards); settings read the transfer register
+        for name in ("monitoring", "residency", "cost"):
+            if (REPO / name).is_dir():
+                shutil.copytree(REPO / name, project / name)
         port = free_port()
         env = {**os.environ, "INFRA_PROJECT_DIR": str(project), "INFRA_EMULATOR_PORT": str(port)}
         emulator = Emulator(project / ".infra", port)

@@ -16,12 +16,18 @@ from deployment_infra.emulator import Emulator, free_port
 REPO = Path(__file__).resolve().parent.parent
 
 
+# What `infra` reads besides infra.toml and terraform/: the monitoring configuration (the roots
+# read rules, routes, dashboards), the transfer register, the price table.
+PROJECT_DATA_DIRS = ("monitoring", "residency", "cost")
+
+
 def copy_project(dest: Path) -> Path:
-    """infra.toml, monitoring/ and terraform/ copied to `dest`, without anything generated."""
+    """infra.toml, terraform/ and PROJECT_DATA_DIRS copied to `dest`, without anything generated."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "infra.toml", dest / "infra.toml")
-    # the environment roots read the monitoring configuration (rules, routes, dashboards)
-    shutil.copytree(REPO / "monitoring", dest / "monitoring", dirs_exist_ok=True)
+    for name in PROJECT_DATA_DIRS:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name, dirs_exist_ok=True)
     shutil.copytree(
         REPO / "terraform",
         dest / "terraform",

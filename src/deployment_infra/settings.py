@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deployment_infra import transfers as transfers_mod
 from deployment_infra.errors import SettingsError, UsageError
+from deployment_infra.transfers import Transfer
 
 SETTINGS_FILE = "infra.toml"
 PROJECT_DIR_ENV = "INFRA_PROJECT_DIR"
@@ -29,6 +31,11 @@ _ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}$")
 _TF_VAR = re.compile(r"^[a-z_][a-z0-9_]*$")
 _DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_.~/*-]*$")
+DEFAULT_REGISTER = "residency/transfers.toml"
+# Inside Nigeria: the AWS Lagos Local Zone. Data held there is not a cross-border transfer.
+DEFAULT_DOMESTIC = ("af-south-1-los-1a",)
+DEFAULT_NEVER_CACHE = ("/api/*", "/auth/*")
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,13 @@ class Settings:
     allowed_regions: Mapping[str, frozenset[str]]
     emulator_port: int
     environments: Mapping[str, EnvironmentSettings]
+    # NDPA personal data: held outside `domestic_locations` it needs a current register entry.
+    personal_classes: frozenset[str] = frozenset()
+    domestic_locations: frozenset[str] = frozenset(DEFAULT_DOMESTIC)
+    transfers: tuple[Transfer, ...] = ()
+    register_path: Path | None = None
+    # CloudFront path patterns that must never be cached (API and authenticated responses).
+    never_cache_paths: tuple[str, ...] = DEFAULT_NEVER_CACHE
 
     @property
     def terraform_dir(self) -> Path:
@@ -151,7 +165,7 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
         if not isinstance(regions, list) or not regions:
             raise SettingsError(f"residency.allowed_regions.{data_class} must be a non-empty list")
         allowed[data_class] = frozenset(
-            _region(r, f"residency.allowed_regions.{data_class}") for r in regions
+            _location(r, f"residency.allowed_regions.{data_class}") for r in regions
         )
     default_class = _str(residency, "default_class", "residency.default_class")
     if default_class not in allowed:
@@ -161,6 +175,32 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
         raise SettingsError(
             f"project.default_region {default_region} is not allowed for the default class {default_class!r}"
         )
+
+    personal = _str_list(
+        residency,
+        "residency.personal_classes",
+        [c for c in ("personal", "sensitive-personal") if c in allowed],
+    )
+    for data_class in personal:
+        if data_class not in allowed:
+            raise SettingsError(f"residency.personal_classes: {data_class!r} is not a data class")
+    domestic = _str_list(residency, "residency.domestic_locations", list(DEFAULT_DOMESTIC))
+    for location in domestic:
+        _location(location, "residency.domestic_locations")
+    register_rel = residency.get("register", DEFAULT_REGISTER)
+    if not isinstance(register_rel, str) or not register_rel:
+        raise SettingsError("residency.register must be a path (relative to the project root)")
+    register_path = root / register_rel
+    # A register named explicitly must exist; without one the register is empty, so every
+    # personal data store outside Nigeria fails the gate (fail closed).
+    if "register" in residency or register_path.is_file():
+        register = transfers_mod.load(register_path, allowed)
+    else:
+        register = ()
+    never_cache = _str_list(_optional_table(raw, "cdn"), "cdn.never_cache_paths", list(DEFAULT_NEVER_CACHE))
+    for pattern in never_cache:
+        if not _PATH_PATTERN.match(pattern):
+            raise SettingsError(f"cdn.never_cache_paths: {pattern!r} is not a CloudFront path pattern")
 
     port = _emulator_port(raw.get("emulator", {}))
     environments = _environments(raw.get("environments", {}), root, default_region)
@@ -175,6 +215,11 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
         allowed_regions=allowed,
         emulator_port=port,
         environments=environments,
+        personal_classes=frozenset(personal),
+        domestic_locations=frozenset(domestic),
+        transfers=register,
+        register_path=register_path,
+        never_cache_paths=tuple(never_cache),
     )
 
 
@@ -270,6 +315,26 @@ def _str(table: Mapping[str, Any], key: str, label: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value:
         raise SettingsError(f"{label} must be a non-empty string")
+    return value
+
+
+def _optional_table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"{key} must be a table ([{key}])")
+    return value
+
+
+def _str_list(table: Mapping[str, Any], label: str, default: list[str]) -> list[str]:
+    value = table.get(label.rsplit(".", 1)[-1], default)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise SettingsError(f"{label} must be a list of non-empty strings")
+    return list(value)
+
+
+def _location(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not transfers_mod.is_location(value):
+        raise SettingsError(f"{where}: {value!r} is not an AWS region name or Local Zone id")
     return value
 
 

@@ -123,6 +123,7 @@ def test_policy_check_applies_the_named_environments_rules(proj: Path, tmp_path:
         "ManagedBy": "terraform",
         "Owner": "o",
         "DataClassification": "personal",
+        "CostCenter": "engineering",
     }
     database = Res(
         "aws_db_instance",

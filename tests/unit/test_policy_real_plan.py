@@ -42,6 +42,11 @@ EXPECTED = {
     ("RES-001", 'module.eu_store["k"].aws_s3_bucket_server_side_encryption_configuration.this'),
     ("RES-002", "module.inherit.module.inner.aws_s3_bucket.open"),
     ("RES-002", "module.own.aws_sqs_queue.q"),
+    # personal buckets in af-south-1, and CTX has an empty transfer register
+    ("RES-004", 'aws_s3_bucket.data["a"]'),
+    ("RES-004", 'aws_s3_bucket.data["b"]'),
+    # a data store with no DataClassification at all (module on a provider without default_tags)
+    ("RES-003", 'module.eu_store["k"].aws_s3_bucket.this'),
     ("TAG-001", "aws_iam_role.app"),
     ("TAG-001", "aws_sqs_queue.eu"),
     ("TAG-001", 'module.eu_store["k"].aws_s3_bucket.this'),

@@ -23,7 +23,10 @@ def _no_port_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def raw() -> dict[str, Any]:
-    return tomllib.loads((REPO / "infra.toml").read_text())
+    doc = tomllib.loads((REPO / "infra.toml").read_text())
+    # parse() runs against scratch roots: point it at the repo's register (absolute wins)
+    doc["residency"]["register"] = str(REPO / doc["residency"]["register"])
+    return doc
 
 
 def test_repo_settings_load() -> None:
@@ -33,11 +36,21 @@ def test_repo_settings_load() -> None:
     assert s.environment("prod").protected and not s.environment("staging").protected
     assert s.environment("staging").highly_available and s.environment("prod").highly_available
     assert not s.environment("dev").highly_available
-    # only public data may leave af-south-1, and only for CloudFront's us-east-1 control plane
-    assert s.allowed_regions["public"] == frozenset({"af-south-1", "us-east-1"})
+    # only public data may leave af-south-1, and only for CloudFront's us-east-1 control plane;
+    # the Lagos Local Zone (inside Nigeria) is open to every class
+    assert s.allowed_regions["public"] == frozenset({"af-south-1", "af-south-1-los-1a", "us-east-1"})
     assert all(
-        regions == frozenset({"af-south-1"}) for c, regions in s.allowed_regions.items() if c != "public"
+        regions == frozenset({"af-south-1", "af-south-1-los-1a"})
+        for c, regions in s.allowed_regions.items()
+        if c != "public"
     )
+    assert s.personal_classes == frozenset({"personal", "sensitive-personal"})
+    assert s.domestic_locations == frozenset({"af-south-1-los-1a"})
+    # Cape Town is outside Nigeria: the personal data the roots hold there is registered
+    registered = {(t.data_class, t.destination) for t in s.transfers}
+    assert registered == {("personal", "af-south-1"), ("sensitive-personal", "af-south-1")}
+    assert all(t.legal_basis.startswith(("s.41", "s.43")) for t in s.transfers)
+    assert "/api/*" in s.never_cache_paths
     assert s.default_tags(s.environment("dev"))["Environment"] == "dev"
     assert s.environment("dev").variables["vpc_cidr"] == "10.10.0.0/16"
 

@@ -6,16 +6,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from deployment_infra.policy.data_checks import DATA_CHECKS
+from deployment_infra.policy.edge_checks import ApiNeverCached
+from deployment_infra.policy.locations import data_class as _data_class
+from deployment_infra.policy.locations import location_of
 from deployment_infra.policy.model import (
     DATA_CLASS_TAG,
     IndexKey,
     PlanView,
     PolicyCheck,
     PolicyContext,
-    Resource,
     Violation,
 )
 from deployment_infra.policy.plan import split_reference
+from deployment_infra.policy.residency_checks import RESIDENCY_CHECKS
 from deployment_infra.policy.secret_checks import SecretIsolation, SecretLiterals
 
 S3_BUCKET = "aws_s3_bucket"
@@ -38,16 +41,17 @@ def _regions(regions: Iterable[str]) -> str:
 
 
 class Residency:
-    """RES-001: a resource's region must be allowed for its data class."""
+    """RES-001: a resource's location (region, or the Local Zone it is pinned to) must be allowed
+    for its data class."""
 
     id: str = "RES-001"
-    title: str = "Resources stay in the regions allowed for their data class"
+    title: str = "Resources stay in the locations allowed for their data class"
 
     def evaluate(self, plan: PlanView, ctx: PolicyContext) -> Iterator[Violation]:
         strictest = ctx.most_restrictive_regions
         known = ", ".join(ctx.known_classes) or "(none)"
         for res in plan.resources:
-            region = res.region
+            region = location_of(res)
             if region is None or res.type in TERRAFORM_ONLY_TYPES:
                 continue  # no region (local-only), RES-002 reports it, or nothing exists in AWS
             data_class, why_none = _data_class(res)
@@ -75,19 +79,6 @@ class Residency:
                     f"{res.address} is in {region}, but data class {data_class!r} is allowed only in "
                     f"{_regions(allowed)}",
                 )
-
-
-def _data_class(res: Resource) -> tuple[str | None, str]:
-    """(DataClassification value, "") or (None, why the resource has no known class)."""
-    tags = res.tags
-    if tags is None:
-        return None, "its type takes no tags"
-    value = tags.value(DATA_CLASS_TAG)
-    if value is not None:
-        return value, ""
-    if DATA_CLASS_TAG in tags.unknown or not tags.complete:
-        return None, f"its {DATA_CLASS_TAG} is known only after apply"
-    return None, f"it has no {DATA_CLASS_TAG} tag"
 
 
 class RegionKnown:
@@ -285,6 +276,8 @@ CHECKS: tuple[PolicyCheck, ...] = tuple(
             DynamoDBEncryption(),
             LogGroupEncryption(),
             *DATA_CHECKS,
+            *RESIDENCY_CHECKS,
+            ApiNeverCached(),
             SecretLiterals(),
             SecretIsolation(),
         ),

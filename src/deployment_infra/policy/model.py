@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
+
+from deployment_infra.transfers import Transfer
 
 if TYPE_CHECKING:
     from deployment_infra.settings import Settings
@@ -18,14 +21,22 @@ IndexKey = int | str | None
 
 @dataclass(frozen=True, order=True)
 class Violation:
-    """One policy failure; ordering (check id, address, message) is the report order."""
+    """One policy failure; ordering (check id, address, message) is the report order.
+
+    `register_entry` names the transfer register entry the resource needed (residency checks),
+    as `data_class=... destination=... service=...`, or the expired entry's id.
+    """
 
     check_id: str
     address: str
     message: str
+    register_entry: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"check_id": self.check_id, "address": self.address, "message": self.message}
+        found = {"check_id": self.check_id, "address": self.address, "message": self.message}
+        if self.register_entry:
+            found["register_entry"] = self.register_entry
+        return found
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,13 @@ class PolicyContext:
     environment: str | None = None
     protected: bool = True
     highly_available: bool = True
+    # Residency: NDPA personal classes, locations inside Nigeria, the transfer register, and the
+    # day register expiry is judged on (a field, so checks stay pure and tests can move it).
+    personal_classes: frozenset[str] = frozenset({"personal", "sensitive-personal"})
+    domestic_locations: frozenset[str] = frozenset({"af-south-1-los-1a"})
+    transfers: tuple[Transfer, ...] = ()
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    never_cache_paths: tuple[str, ...] = ("/api/*", "/auth/*")
 
     @classmethod
     def from_settings(cls, settings: Settings, environment: str | None = None) -> PolicyContext:
@@ -55,6 +73,10 @@ class PolicyContext:
             environment=environment,
             protected=env.protected if env is not None else True,
             highly_available=env.highly_available if env is not None else True,
+            personal_classes=settings.personal_classes,
+            domestic_locations=settings.domestic_locations,
+            transfers=settings.transfers,
+            never_cache_paths=settings.never_cache_paths,
         )
 
     @property
