@@ -70,12 +70,43 @@ POLICY_KINDS: tuple[PolicyKind, ...] = (
 )
 
 
+# AWS-managed policies exist in every account under fixed ids. Modelled: the one the project uses
+# (Managed-CachingDisabled, for API behaviours: every TTL 0, nothing in the cache key).
+MANAGED_POLICIES: dict[str, dict[str, dict[str, Any]]] = {
+    "CachePolicy": {
+        "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": {
+            "Name": "Managed-CachingDisabled",
+            "Comment": "Policy with caching disabled",
+            "MinTTL": 0,
+            "DefaultTTL": 0,
+            "MaxTTL": 0,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": False,
+                "EnableAcceptEncodingBrotli": False,
+                "HeadersConfig": {"HeaderBehavior": "none"},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"},
+            },
+        }
+    }
+}
+
+
 class PolicyStore:
     """The policies of one kind in one account: what the shimmed operations read and write."""
 
     def __init__(self, kind: PolicyKind) -> None:
         self.kind = kind
         self.items: dict[str, dict[str, Any]] = {}
+        self.managed: dict[str, dict[str, Any]] = {
+            policy_id: {
+                "Id": policy_id,
+                "Config": copy.deepcopy(config),
+                "ETag": new_id(),
+                "LastModifiedTime": datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+            }
+            for policy_id, config in MANAGED_POLICIES.get(kind.shape, {}).items()
+        }
 
     def _error(self, code: str, message: str) -> Exception:
         from moto.cloudfront.exceptions import CloudFrontException
@@ -83,6 +114,8 @@ class PolicyStore:
         return CloudFrontException(code, message)
 
     def get(self, policy_id: str) -> dict[str, Any]:
+        if policy_id in self.managed:
+            return self.managed[policy_id]
         if policy_id not in self.items:
             raise self._error(
                 self.kind.not_found, f"The specified {self.kind.path.replace('-', ' ')} does not exist."
@@ -118,7 +151,12 @@ class PolicyStore:
         self.items[policy_id] = item
         return item
 
+    def _check_custom(self, policy_id: str) -> None:
+        if policy_id in self.managed:
+            raise self._error("IllegalUpdate", "Managed policies can not be updated or deleted.")
+
     def update(self, policy_id: str, config: Mapping[str, Any], if_match: str | None) -> dict[str, Any]:
+        self._check_custom(policy_id)
         item = self.get(policy_id)
         self._check_etag(item, if_match)
         self._check_name(config, except_id=policy_id)
@@ -126,6 +164,7 @@ class PolicyStore:
         return item
 
     def delete(self, policy_id: str, if_match: str | None) -> None:
+        self._check_custom(policy_id)
         self._check_etag(self.get(policy_id), if_match)
         del self.items[policy_id]
 
@@ -138,9 +177,12 @@ class PolicyStore:
         }
 
     def listing(self, policy_type: str | None, max_items: int | None) -> dict[str, Any]:
-        # AWS also lists its managed policies; none are modelled, so "managed" is empty
-        items = [] if policy_type == "managed" else list(self.items.values())
-        summaries = [{"Type": "custom", self.kind.shape: self.resource(item)} for item in items]
+        kinds = {"managed": ("managed",), "custom": ("custom",)}.get(policy_type or "", ("managed", "custom"))
+        summaries = [
+            {"Type": kind, self.kind.shape: self.resource(item)}
+            for kind in kinds
+            for item in (self.managed if kind == "managed" else self.items).values()
+        ]
         return {"MaxItems": max_items or 100, "Quantity": len(summaries), "Items": summaries}
 
 

@@ -123,6 +123,27 @@ def test_policies_with_the_shim() -> None:
         _policies(boto3.client("cloudfront", region_name="us-east-1"))
 
 
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+
+
+@mock_aws
+def test_managed_caching_disabled_policy_with_the_shim() -> None:
+    """AWS's managed CachingDisabled policy exists in every account, read-only (API behaviours use it)."""
+    with shims_applied("cloudfront-policies"):
+        cf = boto3.client("cloudfront", region_name="us-east-1")
+        config = cf.get_cache_policy(Id=CACHING_DISABLED)["CachePolicy"]["CachePolicyConfig"]
+        assert config["Name"] == "Managed-CachingDisabled"
+        assert (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]) == (0, 0, 0)
+        managed = cf.list_cache_policies(Type="managed")["CachePolicyList"]
+        assert [i["CachePolicy"]["Id"] for i in managed["Items"]] == [CACHING_DISABLED]
+        assert cf.list_cache_policies(Type="custom")["CachePolicyList"]["Quantity"] == 0
+        etag = cf.get_cache_policy(Id=CACHING_DISABLED)["ETag"]
+        with pytest.raises(ClientError, match="IllegalUpdate"):
+            cf.delete_cache_policy(Id=CACHING_DISABLED, IfMatch=etag)
+        # the other kinds have no managed policy modelled
+        assert cf.list_origin_request_policies(Type="managed")["OriginRequestPolicyList"]["Quantity"] == 0
+
+
 def distribution_config(reference: str = "r1") -> dict[str, Any]:
     return {
         "CallerReference": reference,

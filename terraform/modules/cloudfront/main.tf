@@ -10,6 +10,11 @@ locals {
   log_bucket_name    = "${var.name}-cdn-logs-${local.account_id}"
   static_origin_id   = "static"
   api_origin_id      = "api"
+  # The API is never cached: responses may be personal. AWS's managed CachingDisabled policy (every
+  # TTL 0, nothing in the key; the same id in every account) rather than a policy of our own: its id
+  # is known at plan time, so the policy gate (CDN-001) can prove it before apply. What the origin
+  # needs travels through the origin request policy below.
+  caching_disabled_policy_id = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 }
 
 ################################################################################
@@ -27,33 +32,6 @@ resource "aws_cloudfront_cache_policy" "static" {
   parameters_in_cache_key_and_forwarded_to_origin {
     enable_accept_encoding_gzip   = true
     enable_accept_encoding_brotli = true
-
-    cookies_config {
-      cookie_behavior = "none"
-    }
-
-    headers_config {
-      header_behavior = "none"
-    }
-
-    query_strings_config {
-      query_string_behavior = "none"
-    }
-  }
-}
-
-# The API is never cached: responses may be personal. With every TTL at 0 CloudFront allows nothing
-# in the key, so what the origin needs travels through the origin request policy below.
-resource "aws_cloudfront_cache_policy" "api" {
-  name        = "${var.name}-api"
-  comment     = "${var.name}: API, never cached"
-  min_ttl     = 0
-  default_ttl = 0
-  max_ttl     = 0
-
-  parameters_in_cache_key_and_forwarded_to_origin {
-    enable_accept_encoding_gzip   = false
-    enable_accept_encoding_brotli = false
 
     cookies_config {
       cookie_behavior = "none"
@@ -187,7 +165,7 @@ resource "aws_cloudfront_distribution" "this" {
       allowed_methods            = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
       cached_methods             = ["GET", "HEAD"]
       compress                   = true
-      cache_policy_id            = aws_cloudfront_cache_policy.api.id
+      cache_policy_id            = local.caching_disabled_policy_id
       origin_request_policy_id   = aws_cloudfront_origin_request_policy.api.id
       response_headers_policy_id = aws_cloudfront_response_headers_policy.this.id
     }

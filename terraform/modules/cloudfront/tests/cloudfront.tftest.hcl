@@ -113,8 +113,8 @@ run "distribution_defaults" {
   }
 
   assert {
-    condition     = aws_cloudfront_cache_policy.api.min_ttl == 0 && aws_cloudfront_cache_policy.api.default_ttl == 0 && aws_cloudfront_cache_policy.api.max_ttl == 0
-    error_message = "the API must never be cached"
+    condition     = alltrue([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"])
+    error_message = "the API must never be cached (AWS's managed CachingDisabled policy on every API behaviour)"
   }
 
   assert {
