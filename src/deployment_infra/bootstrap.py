@@ -65,13 +65,7 @@ def bootstrap(settings: Settings, target: Target) -> BootstrapResult:
             "region": settings.default_region,
             "state_bucket_name": bucket,
             "lock_table_name": table,
-            "tags": {
-                "Project": settings.project,
-                "Environment": "shared",
-                "ManagedBy": "terraform",
-                "Owner": settings.owner,
-                "DataClassification": settings.default_data_class,
-            },
+            "tags": settings.shared_tags(),
         },
     )
     init_if_changed(runner, work, hcl_assignments({"path": str(work.base / "terraform.tfstate")}))

@@ -73,6 +73,8 @@ class Settings:
     register_path: Path | None = None
     # CloudFront path patterns that must never be cached (API and authenticated responses).
     never_cache_paths: tuple[str, ...] = DEFAULT_NEVER_CACHE
+    # [tags] defaults: tags for every resource (environments may override), e.g. CostCenter.
+    tag_defaults: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def terraform_dir(self) -> Path:
@@ -99,9 +101,21 @@ class Settings:
             "ManagedBy": "terraform",
             "Owner": self.owner,
             "DataClassification": self.default_data_class,
+            **self.tag_defaults,
         }
         tags.update(env.tags)
         return tags
+
+    def shared_tags(self) -> dict[str, str]:
+        """Tags of what belongs to no environment (the state bucket and lock table)."""
+        return {
+            "Project": self.project,
+            "Environment": "shared",
+            "ManagedBy": "terraform",
+            "Owner": self.owner,
+            "DataClassification": self.default_data_class,
+            **self.tag_defaults,
+        }
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -155,6 +169,11 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
     for key in required:
         if not isinstance(key, str) or not _TAG_KEY.match(key):
             raise SettingsError(f"tags.required: {key!r} is not a valid tag key")
+    tag_defaults = tags.get("defaults", {})
+    if not isinstance(tag_defaults, dict) or not all(
+        isinstance(k, str) and _TAG_KEY.match(k) and isinstance(v, str) and v for k, v in tag_defaults.items()
+    ):
+        raise SettingsError("tags.defaults must map tag keys to non-empty strings")
 
     residency = _table(raw, "residency")
     allowed_raw = residency.get("allowed_regions")
@@ -176,6 +195,35 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
             f"project.default_region {default_region} is not allowed for the default class {default_class!r}"
         )
 
+    transfer_settings = _transfer_settings(residency, allowed, root)
+    never_cache = _str_list(_optional_table(raw, "cdn"), "cdn.never_cache_paths", list(DEFAULT_NEVER_CACHE))
+    for pattern in never_cache:
+        if not _PATH_PATTERN.match(pattern):
+            raise SettingsError(f"cdn.never_cache_paths: {pattern!r} is not a CloudFront path pattern")
+
+    port = _emulator_port(raw.get("emulator", {}))
+    environments = _environments(raw.get("environments", {}), root, default_region)
+    return Settings(
+        root=root,
+        project=name,
+        default_region=default_region,
+        owner=owner,
+        domain=domain,
+        required_tags=tuple(required),
+        default_data_class=default_class,
+        allowed_regions=allowed,
+        emulator_port=port,
+        environments=environments,
+        **transfer_settings,
+        never_cache_paths=tuple(never_cache),
+        tag_defaults=dict(tag_defaults),
+    )
+
+
+def _transfer_settings(
+    residency: Mapping[str, Any], allowed: Mapping[str, frozenset[str]], root: Path
+) -> dict[str, Any]:
+    """personal_classes, domestic_locations and the transfer register of [residency]."""
     personal = _str_list(
         residency,
         "residency.personal_classes",
@@ -197,30 +245,12 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
         register = transfers_mod.load(register_path, allowed)
     else:
         register = ()
-    never_cache = _str_list(_optional_table(raw, "cdn"), "cdn.never_cache_paths", list(DEFAULT_NEVER_CACHE))
-    for pattern in never_cache:
-        if not _PATH_PATTERN.match(pattern):
-            raise SettingsError(f"cdn.never_cache_paths: {pattern!r} is not a CloudFront path pattern")
-
-    port = _emulator_port(raw.get("emulator", {}))
-    environments = _environments(raw.get("environments", {}), root, default_region)
-    return Settings(
-        root=root,
-        project=name,
-        default_region=default_region,
-        owner=owner,
-        domain=domain,
-        required_tags=tuple(required),
-        default_data_class=default_class,
-        allowed_regions=allowed,
-        emulator_port=port,
-        environments=environments,
-        personal_classes=frozenset(personal),
-        domestic_locations=frozenset(domestic),
-        transfers=register,
-        register_path=register_path,
-        never_cache_paths=tuple(never_cache),
-    )
+    return {
+        "personal_classes": frozenset(personal),
+        "domestic_locations": frozenset(domestic),
+        "transfers": register,
+        "register_path": register_path,
+    }
 
 
 def _environments(raw: Any, root: Path, default_region: str) -> dict[str, EnvironmentSettings]:

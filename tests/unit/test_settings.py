@@ -138,3 +138,20 @@ def test_find_root_walks_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv(settings.PROJECT_DIR_ENV, str(deep))
     with pytest.raises(UsageError, match=r"has no infra\.toml"):
         settings.find_root()
+
+
+def test_tag_defaults_reach_every_environment_and_the_shared_state(
+    raw: dict[str, Any], tmp_path: Path
+) -> None:
+    for env in ("dev", "prod"):
+        (tmp_path / "terraform" / "environments" / env).mkdir(parents=True)
+    raw = copy.deepcopy(raw)
+    raw["environments"] = {"prod": {"tags": {"CostCenter": "production"}}}
+    raw["tags"]["defaults"] = {"CostCenter": "platform"}
+    s = settings.parse(raw, tmp_path)
+    assert s.shared_tags()["CostCenter"] == "platform"
+    assert s.default_tags(s.environment("dev"))["CostCenter"] == "platform"
+    assert s.default_tags(s.environment("prod"))["CostCenter"] == "production"  # an environment overrides
+    raw["tags"]["defaults"] = {"CostCenter": ""}
+    with pytest.raises(SettingsError, match=r"tags\.defaults must map tag keys to non-empty strings"):
+        settings.parse(raw, tmp_path)
