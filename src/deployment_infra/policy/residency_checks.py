@@ -149,7 +149,7 @@ class CopyAllowed:
                 continue
             if path.data_class is None or path.data_class not in ctx.allowed_regions:
                 allowed = ctx.most_restrictive_regions
-                why = f"the data class is unknown ({path.class_from})"
+                why = f"data of unknown class ({path.class_from})"
             else:
                 allowed = ctx.allowed_regions[path.data_class]
                 why = f"{path.data_class} data (class from {path.class_from})"

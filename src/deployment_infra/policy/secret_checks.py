@@ -259,15 +259,18 @@ class SecretIsolation:
             owner = principal_environment(role, ctx.project, known_envs) if role else None
             owner = owner or ctx.environment
             principal = role or f"arn:aws:iam::123456789012:role/{ctx.project}-{owner}-probe"
+            places = _probe_places(statements, res.region)
             for other in sorted(known_envs):
                 if other == owner:
                     continue
-                region = res.region or "*"
-                probe = (
-                    f"arn:aws:secretsmanager:{region}:*:secret:/{ctx.project}/{other}/probe-{PROBE_SUFFIX}"
+                probes = (
+                    f"arn:aws:secretsmanager:{region}:{account}:secret:/{ctx.project}/{other}/probe-{PROBE_SUFFIX}"
+                    for region, account in places
                 )
-                if access.decide(statements, principal, access.READ_SECRET, probe, resource_policy=False) is (
-                    access.Decision.ALLOW
+                if any(
+                    access.decide(statements, principal, access.READ_SECRET, probe, resource_policy=False)
+                    is access.Decision.ALLOW
+                    for probe in probes
                 ):
                     yield Violation(
                         self.id,
@@ -276,6 +279,22 @@ class SecretIsolation:
                         f"(e.g. /{ctx.project}/{other}/...); name this environment's secrets exactly",
                     )
                     break
+
+
+_ARN_PLACE = re.compile(r"arn:aws[a-z-]*:secretsmanager:([a-z0-9-]*):(\d{12}|\*)?:")
+
+
+def _probe_places(statements: Any, region: str | None) -> list[tuple[str, str]]:
+    """(region, account) pairs to probe: the policy's own secret ARNs name them (a policy may pin
+    the account id, which a wildcard probe would not match), plus the resource's region."""
+    regions = {region or "*"}
+    accounts = {"123456789012"}
+    for found_region, found_account in _ARN_PLACE.findall(json.dumps(statements, default=str)):
+        if found_region and found_region != "*":
+            regions.add(found_region)
+        if found_account and found_account != "*":
+            accounts.add(found_account)
+    return sorted((r, a) for r in regions for a in accounts)
 
 
 def _config_refs(res: Resource) -> list[str]:
