@@ -58,6 +58,11 @@ cdn_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(cdn_app, name="cdn")
+docs_app = typer.Typer(
+    help="Documents generated from the environments' plans. Example: infra docs data-flows --check",
+    no_args_is_help=True,
+)
+app.add_typer(docs_app, name="docs")
 
 
 class TargetName(StrEnum):
@@ -275,6 +280,66 @@ def ops_verify_backup(
     raise typer.Exit(ops.verify_backup(env, target.value, as_json, metrics_file, instance))
 
 
+@ops_app.command("residency-scan")
+def ops_residency_scan(
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            "-e",
+            help="Judge only resources tagged Environment=ENV, plus those with no Environment tag "
+            "(judged in every scan). Default: every resource.",
+        ),
+    ] = None,
+    target: TargetOpt = TargetName.local,
+    as_json: JsonOpt = False,
+    regions: Annotated[
+        str | None,
+        typer.Option(
+            "--regions",
+            help="Comma-separated regions to scan, e.g. af-south-1,eu-west-1 (default: all enabled).",
+        ),
+    ] = None,
+) -> None:
+    """Inventory every enabled region of the account and report each resource outside the locations
+    its DataClassification tag allows (infra.toml [residency.allowed_regions]); untagged or unknown
+    classes get the strictest list. Exit 0 clean, 1 findings or anything not scanned, 2 bad input.
+    What to do with a finding: docs/runbooks/residency-finding.md.
+
+    Example: infra ops residency-scan --target aws --env prod --json
+    """
+    from deployment_infra.commands import residency
+
+    raise typer.Exit(residency.residency_scan(env, target.value, as_json, regions))
+
+
+@ops_app.command("cost-report")
+def ops_cost_report(
+    env: EnvOpt,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan-file",
+            help="A `terraform show -json` plan of the environment. Default: plan it now, as "
+            "`infra plan` does (that becomes the saved plan).",
+        ),
+    ] = None,
+    target: TargetOpt = TargetName.local,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate the environment's monthly cost per resource from its plan, priced from
+    cost/prices-<region>.toml (with the usage assumptions printed), and what each cost choice saves:
+    Fargate Spot, one shared NAT gateway, reserved RDS/ElastiCache (opt-in). Resources without a
+    price are listed as not priced, never counted as zero. The prices are not verified online:
+    docs/cost.md says how to update them. Exit 0 report, 1 the plan could not be made, 2 bad input.
+
+    Example: infra plan --env dev; infra ops cost-report --env dev --plan-file .infra/local/dev/plan.json
+    """
+    from deployment_infra.commands import cost
+
+    raise typer.Exit(cost.report(env, plan_file, target.value, as_json))
+
+
 @cdn_app.command("invalidate")
 def cdn_invalidate(
     env: EnvOpt,
@@ -295,6 +360,40 @@ def cdn_invalidate(
     from deployment_infra.commands import cdn
 
     raise typer.Exit(cdn.invalidate(env, list(paths or []), target.value, wait, as_json))
+
+
+@docs_app.command("data-flows")
+def docs_data_flows(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 if the file differs from what the plans give."),
+    ] = False,
+    plan_files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plan-file",
+            metavar="ENV=PATH",
+            help="ENV=PATH: use this `terraform show -json` plan for ENV instead of planning it "
+            "(repeatable). Environments without one are planned now, as `infra plan` does (that "
+            "becomes their saved plan).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write (or check) it. Default: docs/data-flows.md.")
+    ] = None,
+    target: TargetOpt = TargetName.local,
+) -> None:
+    """Generate docs/data-flows.md from the plans of every environment root: each data store, its
+    class, location, who can read it (IAM roles, resource policies, network), its copies, and the
+    transfer register entry (NDPA 2023) each rests on, as a table and a Mermaid diagram per
+    environment. Deterministic: fresh and applied environments give the same file. Exit 0 written
+    or current, 1 stale (--check) or a plan failed, 2 bad input.
+
+    Example: infra docs data-flows   (then, in CI: infra docs data-flows --check)
+    """
+    from deployment_infra.commands import docs
+
+    raise typer.Exit(docs.data_flows(check, list(plan_files or []), out, target.value))
 
 
 def main(argv: list[str] | None = None) -> int:
