@@ -214,6 +214,15 @@ def policy_check(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Judge transfer register expiry on this day (default: today, UTC): will the plan "
+            "still pass when an entry lapses?",
+        ),
+    ] = None,
 ) -> None:
     """Check a saved plan JSON: exit 0 pass, 1 violations, 2 unreadable input.
 
@@ -221,7 +230,7 @@ def policy_check(
     """
     from deployment_infra.commands import plan as plan_cmd
 
-    raise typer.Exit(plan_cmd.policy_check(plan_json, as_json, env))
+    raise typer.Exit(plan_cmd.policy_check(plan_json, as_json, env, as_of))
 
 
 @policy_app.command("list")

@@ -34,6 +34,7 @@ def one_line_error(stderr: str) -> str:
         ["plan"],
         ["frobnicate"],
         ["plan", "--env", "dev", "--no-such-flag"],
+        ["policy", "check", "tests/fixtures/plans/tf111-mixed.json", "--as-of", "next tuesday"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(proj: Path, args: list[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from pathlib import Path
 
 from deployment_infra import policy, ui
@@ -90,9 +92,19 @@ def bootstrap(target: str, as_json: bool) -> int:
     return 0
 
 
-def policy_check(plan_path: Path, as_json: bool, environment: str | None = None) -> int:
-    """Check any saved plan JSON: 0 pass, 1 violations, 2 unreadable input or environment."""
+def policy_check(
+    plan_path: Path, as_json: bool, environment: str | None = None, as_of: str | None = None
+) -> int:
+    """Check any saved plan JSON: 0 pass, 1 violations, 2 unreadable input or environment.
+
+    `as_of` (YYYY-MM-DD) judges transfer register expiry on that day instead of today.
+    """
     ctx = policy.PolicyContext.from_settings(settings_mod.load(), environment)
+    if as_of is not None:
+        try:
+            ctx = dataclasses.replace(ctx, today=datetime.date.fromisoformat(as_of))
+        except ValueError:
+            raise UsageError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
     plan_data = policy.load_plan_file(plan_path)
     violations = policy.check_plan(plan_data, ctx)
     if as_json:
