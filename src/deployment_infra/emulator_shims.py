@@ -24,6 +24,8 @@ DATA_SHIM_MODULES = (
     "deployment_infra.emulator_shims_backup",
     "deployment_infra.emulator_shims_cloudfront",
     "deployment_infra.emulator_shims_monitoring",
+    "deployment_infra.emulator_shims_budgets",
+    "deployment_infra.emulator_shims_inventory",
 )
 
 SHIMS: dict[str, Shim] = {}

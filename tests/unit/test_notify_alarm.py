@@ -133,7 +133,7 @@ def alarm_message(
     return message
 
 
-def sns_event(*messages: dict[str, Any] | str) -> dict[str, Any]:
+def sns_event(*messages: dict[str, Any] | str, subject: str = "ALARM") -> dict[str, Any]:
     return {
         "Records": [
             {
@@ -141,7 +141,7 @@ def sns_event(*messages: dict[str, Any] | str) -> dict[str, Any]:
                 "Sns": {
                     "Type": "Notification",
                     "TopicArn": TOPIC_ARN,
-                    "Subject": "ALARM",
+                    "Subject": subject,
                     "Message": m if isinstance(m, str) else json.dumps(m),
                 },
             }
@@ -320,3 +320,76 @@ def test_parsing_any_alarm_message(description: str, prefix: str, state: str, re
         assert event["dedup_key"] == alarm.arn
     else:
         assert event is None
+
+
+# -- AWS Budgets alerts (terraform/modules/cost subscribes the forwarder to its topic) ------------
+
+BUDGET_SUBJECT = "AWS Budgets: ngapp-dev-monthly has exceeded your alert threshold"
+
+
+def budget_message(alert_type: str = "Actual", extra: str = "") -> str:
+    """An AWS Budgets alert as SNS delivers it: plain text, not JSON."""
+    amount = "Actual Amount: $128.40" if alert_type == "Actual" else "Forecasted Amount: $171.02"
+    return (
+        "AWS Budget Notification November 30, 2026\n"
+        f"AWS Account {ACCOUNT}\n\n"
+        "Dear AWS Customer,\n\n"
+        f"You requested that we alert you when the {alert_type} Cost associated with your "
+        "ngapp-dev-monthly budget is greater than $120.00 for the current month. "
+        f"{extra}\n\n"
+        "Budget Name: ngapp-dev-monthly\n"
+        "Budget Type: Cost\n"
+        "Budgeted Amount: $150.00\n"
+        f"Alert Type: {alert_type}\n"
+        "Alert Threshold: > $120.00\n"
+        f"{amount}\n\n"
+        "[1] https://console.aws.amazon.com/billing/home#/budgets\n"
+    )
+
+
+@pytest.mark.parametrize("alert_type", ["Actual", "Forecasted"])
+def test_a_budget_alert_is_a_slack_ticket_and_never_a_page(
+    secrets: dict[str, str], pagerduty: Recorder, slack: Recorder, alert_type: str
+) -> None:
+    result = na.handler(sns_event(budget_message(alert_type), subject=BUDGET_SUBJECT), None)
+    assert result == {"forwarded": [{"alarm": "ngapp-dev-monthly", "pagerduty": "skipped", "slack": "sent"}]}
+    assert pagerduty.requests == []
+    [(_, post)] = slack.requests
+    text = post["text"]
+    assert "*ngapp-dev-monthly* [ticket]" in text and BUDGET_SUBJECT in text
+    assert f"Alert Type: {alert_type}" in text and "Alert Threshold: > $120.00" in text
+    assert "Budgeted Amount: $150.00" in text
+    assert ("Actual Amount: $128.40" if alert_type == "Actual" else "Forecasted Amount: $171.02") in text
+
+
+def test_a_budget_alert_is_parsed_from_its_body_and_topic() -> None:
+    alarm = na.parse_record(sns_event(budget_message(), subject="")["Records"][0])
+    assert (alarm.name, alarm.severity, alarm.source) == ("ngapp-dev-monthly", "ticket", "budgets")
+    assert alarm.arn == f"arn:aws:budgets::{ACCOUNT}:budget/ngapp-dev-monthly"
+    assert alarm.region == REGION
+    assert na.pagerduty_event(alarm, "k") is None
+
+
+def test_a_budget_alert_without_a_body_takes_its_name_from_the_subject() -> None:
+    alarm = na.parse_record(sns_event("", subject=BUDGET_SUBJECT)["Records"][0])
+    assert alarm.name == "ngapp-dev-monthly" and alarm.reason == BUDGET_SUBJECT
+    with pytest.raises(ValueError, match="names no budget"):
+        na.parse_record(sns_event("", subject="AWS Budgets:")["Records"][0])
+
+
+@settings(max_examples=100)
+@given(
+    extra=st.text(max_size=500),
+    alert_type=st.sampled_from(["Actual", "Forecasted"]),
+    marker=st.sampled_from(["", "[page] ", "[PAGE]", "[ticket]"]),
+)
+def test_no_budget_alert_ever_pages(extra: str, alert_type: str, marker: str) -> None:
+    """Whatever a budget alert's text holds (a "[page]" marker included), it is a ticket."""
+    record = sns_event(budget_message(alert_type, marker + extra), subject=marker + BUDGET_SUBJECT)[
+        "Records"
+    ][0]
+    # with a marker the subject no longer starts with "AWS Budgets:": the body still tells
+    alarm = na.parse_record(record)
+    assert alarm.source == "budgets" and alarm.severity == "ticket"
+    assert not na.pages(alarm) and na.pagerduty_event(alarm, "k") is None
+    assert len(alarm.reason) <= na.SUMMARY_MAX

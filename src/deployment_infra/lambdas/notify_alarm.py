@@ -2,6 +2,9 @@
 
 terraform/modules/monitoring subscribes this function to its alarm topic. Each SNS record holds a
 CloudWatch alarm state change as JSON (AlarmName, AlarmArn, AlarmDescription, NewStateValue, ...).
+terraform/modules/cost subscribes it to the budget alert topic too: AWS Budgets publishes plain
+text (subject "AWS Budgets: <budget> has exceeded your alert threshold", a body of "Key: Value"
+lines). A budget alert is always a ticket, posted to Slack and never paged, whatever its text says.
 
 Severity: an alarm's tags are not in the message, so the module also starts every description
 with "[page]" or "[ticket]". A "[page]" alarm triggers a PagerDuty incident (Events API v2) when it
@@ -42,6 +45,11 @@ SECRETS_ENDPOINT_ENV = "SECRETS_MANAGER_ENDPOINT"
 DEFAULT_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 
 PAGE, TICKET = "page", "ticket"
+CLOUDWATCH, BUDGETS = "cloudwatch", "budgets"
+BUDGETS_SUBJECT_PREFIX = "AWS Budgets:"
+BUDGETS_BODY_PREFIX = "AWS Budget Notification"
+# "Key: Value" lines of a Budgets message, in the order the Slack post shows them
+BUDGETS_FIELDS = ("Alert Type", "Alert Threshold", "Actual Amount", "Forecasted Amount", "Budgeted Amount")
 ALARM, OK, INSUFFICIENT_DATA = "ALARM", "OK", "INSUFFICIENT_DATA"
 HTTP_TIMEOUT_S = 10.0
 SUMMARY_MAX = 1024  # PagerDuty truncates payload.summary at 1024 characters
@@ -65,6 +73,7 @@ class Alarm:
     severity: str
     changed_at: str | None
     region: str
+    source: str = CLOUDWATCH
 
     @property
     def summary(self) -> str:
@@ -80,11 +89,56 @@ def severity_of(description: str) -> str | None:
     return None
 
 
+def is_budget_notification(sns: Mapping[str, Any]) -> bool:
+    """Is this SNS message an AWS Budgets alert? (Its subject, or the first line of its body.)"""
+    subject = str(sns.get("Subject") or "").strip()
+    body = str(sns.get("Message") or "").lstrip()
+    return subject.startswith(BUDGETS_SUBJECT_PREFIX) or body.startswith(BUDGETS_BODY_PREFIX)
+
+
+def parse_budget_message(sns: Mapping[str, Any]) -> Alarm:
+    """An AWS Budgets alert as a ticket Alarm (state ALARM); ValueError when it names no budget."""
+    subject = str(sns.get("Subject") or "").strip()
+    fields: dict[str, str] = {}
+    account = ""
+    for line in str(sns.get("Message") or "").splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key.strip() in (*BUDGETS_FIELDS, "Budget Name"):
+            fields[key.strip()] = value.strip()
+        elif line.strip().startswith("AWS Account "):
+            account = line.strip().removeprefix("AWS Account ").strip()
+    # "AWS Budgets: <name> has exceeded your alert threshold" (or "is forecasted to exceed ...")
+    from_subject = subject.removeprefix(BUDGETS_SUBJECT_PREFIX).strip()
+    for ending in (" has exceeded", " is forecasted", " is forecast"):
+        from_subject = from_subject.split(ending, 1)[0]
+    name = fields.get("Budget Name") or from_subject.strip()
+    if not name:
+        raise ValueError("AWS Budgets message names no budget")
+    topic = str(sns.get("TopicArn", "")).split(":")
+    partition = topic[1] if len(topic) > 5 else "aws"
+    account = account or (topic[4] if len(topic) > 5 else "")
+    reason = ", ".join(f"{k}: {fields[k]}" for k in BUDGETS_FIELDS if k in fields)
+    return Alarm(
+        name=name,
+        arn=f"arn:{partition}:budgets::{account}:budget/{name}",
+        state=ALARM,
+        previous_state="",
+        reason=(reason or subject)[:SUMMARY_MAX],
+        description=subject or f"AWS Budgets: {name}",
+        severity=TICKET,  # spending is a ticket: nobody is woken up for it
+        changed_at=str(sns["Timestamp"]) if sns.get("Timestamp") else None,
+        region=topic[3] if len(topic) > 5 else "",
+        source=BUDGETS,
+    )
+
+
 def parse_record(record: Mapping[str, Any]) -> Alarm:
     """One SNS record of an alarm topic as an Alarm; ValueError when it is not an alarm message."""
     sns = record.get("Sns")
     if not isinstance(sns, Mapping):
         raise ValueError("record has no Sns object")
+    if is_budget_notification(sns):
+        return parse_budget_message(sns)
     try:
         message = json.loads(str(sns.get("Message", "")))
     except json.JSONDecodeError:
@@ -118,8 +172,9 @@ def parse_record(record: Mapping[str, Any]) -> Alarm:
 
 
 def pages(alarm: Alarm) -> bool:
-    """Does this change reach PagerDuty? Page alarms going to ALARM (trigger) or OK (resolve)."""
-    return alarm.severity == PAGE and alarm.state in (ALARM, OK)
+    """Does this change reach PagerDuty? Page alarms going to ALARM (trigger) or OK (resolve); never
+    a budget alert."""
+    return alarm.source != BUDGETS and alarm.severity == PAGE and alarm.state in (ALARM, OK)
 
 
 def pagerduty_event(alarm: Alarm, routing_key: str) -> dict[str, Any] | None:
@@ -147,7 +202,10 @@ def pagerduty_event(alarm: Alarm, routing_key: str) -> dict[str, Any] | None:
 
 
 def slack_message(alarm: Alarm) -> dict[str, Any]:
-    """The Slack incoming-webhook message for any alarm change."""
+    """The Slack incoming-webhook message for any alarm change or budget alert."""
+    if alarm.source == BUDGETS:
+        head = f":money_with_wings: *{alarm.name}* [{alarm.severity}]"
+        return {"text": f"{head}\n{alarm.description}\n{alarm.reason}"}
     icon = SLACK_ICONS.get(alarm.state, ":grey_question:")
     paged = " (paged)" if pages(alarm) else ""
     text = (

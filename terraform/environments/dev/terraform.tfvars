@@ -12,3 +12,5 @@ force_delete_images = true
 # Data tier: single-AZ database without replicas, one cache node.
 database_read_replica_count = 0
 cache_nodes                 = 1
+# Cost guardrail: monthly budget of the environment's tagged costs, in USD.
+monthly_budget_usd = 150

@@ -139,3 +139,13 @@ output "backup_vault_name" {
   description = "The environment's AWS Backup vault."
   value       = module.backup.vault_name
 }
+
+output "budget_name" {
+  description = "The environment's monthly AWS Budget (<project>-<environment>-monthly)."
+  value       = module.cost.budget_name
+}
+
+output "budget_topic_arn" {
+  description = "SNS topic of the budget alerts (forwarded to Slack as tickets; subscribe more endpoints here)."
+  value       = module.cost.topic_arn
+}

@@ -19,3 +19,5 @@ database_read_replica_count = 2
 cache_node_type             = "cache.t4g.small"
 cache_nodes                 = 3
 final_snapshots             = true
+# Cost guardrail: monthly budget of the environment's tagged costs, in USD.
+monthly_budget_usd = 2500

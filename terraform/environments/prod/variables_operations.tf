@@ -1,5 +1,5 @@
-# Inputs of the CDN, monitoring and disaster-recovery parts (cdn.tf, monitoring.tf, dr.tf).
-# Identical in every environment root; values in terraform.tfvars.
+# Inputs of the CDN, monitoring, disaster-recovery and cost parts (cdn.tf, monitoring.tf, dr.tf,
+# cost.tf). Identical in every environment root; values in terraform.tfvars.
 
 variable "cdn_price_class" {
   type        = string
@@ -54,4 +54,22 @@ variable "backup_vault_lock" {
     min_retention_days = 7
     max_retention_days = 365
   }
+}
+
+variable "monthly_budget_usd" {
+  type        = number
+  description = "Monthly AWS Budget of the environment in USD (its costs tagged Environment = <environment>); alerts at 50/80/100 % of actual and 80/100 % of forecasted spend."
+  nullable    = false
+
+  validation {
+    condition     = var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be more than 0."
+  }
+}
+
+variable "budget_alert_emails" {
+  type        = list(string)
+  description = "Email addresses subscribed to the budget alert topic (each confirms by mail once); Slack gets every alert through the alarm forwarder anyway. Default none."
+  default     = []
+  nullable    = false
 }

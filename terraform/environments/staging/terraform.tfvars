@@ -9,3 +9,5 @@ fargate_spot_weight = 0
 # Data tier: one read replica, two cache nodes (automatic failover across AZs).
 database_read_replica_count = 1
 cache_nodes                 = 2
+# Cost guardrail: monthly budget of the environment's tagged costs, in USD.
+monthly_budget_usd = 400

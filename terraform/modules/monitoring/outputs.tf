@@ -117,6 +117,11 @@ output "forwarder_function_name" {
   value       = tostring(aws_lambda_function.forwarder.function_name)
 }
 
+output "forwarder_function_arn" {
+  description = "ARN of the alarm forwarder Lambda (string): subscribe it (protocol lambda) to another topic, e.g. the cost module's budget alerts, with a lambda permission for that topic."
+  value       = tostring(aws_lambda_function.forwarder.arn)
+}
+
 output "forwarder_role_arn" {
   description = "ARN of the forwarder's role, \"<name>-alarm-forwarder\" (string): reads the PagerDuty and Slack secrets."
   value       = tostring(aws_iam_role.forwarder.arn)

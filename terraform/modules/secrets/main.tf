@@ -100,16 +100,17 @@ data "aws_iam_policy_document" "kms_key" {
     }
   }
 
-  # CloudWatch alarms and AWS Backup publish to the environment's encrypted SNS topics (the
-  # monitoring alarm topic); SNS needs them to be able to use the key, for this account only.
+  # CloudWatch alarms, AWS Backup and AWS Budgets publish to the environment's encrypted SNS
+  # topics (the monitoring alarm topic, the cost module's budget alerts); SNS needs them to be
+  # able to use the key, for this account only.
   statement {
-    sid       = "AlarmsAndBackupPublishToEncryptedTopics"
+    sid       = "ServicesPublishToEncryptedTopics"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
     resources = ["*"]
 
     principals {
       type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]
+      identifiers = ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "budgets.amazonaws.com"]
     }
 
     condition {

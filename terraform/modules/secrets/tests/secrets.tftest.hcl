@@ -132,7 +132,7 @@ run "no_rotation" {
 
   assert {
     condition = (
-      [for s in jsondecode(data.aws_iam_policy_document.kms_key.json).Statement : s.Sid] == ["AccountAdministers", "CloudWatchLogsUsesForLogGroups", "AlarmsAndBackupPublishToEncryptedTopics"] &&
+      [for s in jsondecode(data.aws_iam_policy_document.kms_key.json).Statement : s.Sid] == ["AccountAdministers", "CloudWatchLogsUsesForLogGroups", "ServicesPublishToEncryptedTopics"] &&
       jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[0].Principal == { AWS = "arn:aws:iam::123456789012:root" } &&
       jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[0].Action == "kms:*"
     )
@@ -151,11 +151,11 @@ run "no_rotation" {
 
   assert {
     condition = (
-      toset(jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Principal.Service) == toset(["backup.amazonaws.com", "cloudwatch.amazonaws.com"]) &&
+      toset(jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Principal.Service) == toset(["backup.amazonaws.com", "budgets.amazonaws.com", "cloudwatch.amazonaws.com"]) &&
       jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Condition == { StringEquals = { "aws:SourceAccount" = "123456789012" } } &&
       toset(jsondecode(data.aws_iam_policy_document.kms_key.json).Statement[2].Action) == toset(["kms:Decrypt", "kms:GenerateDataKey*"])
     )
-    error_message = "CloudWatch alarms and AWS Backup may use the key to publish to encrypted topics, for this account only."
+    error_message = "CloudWatch alarms, AWS Backup and AWS Budgets may use the key to publish to encrypted topics, for this account only."
   }
 
   # Secrets
