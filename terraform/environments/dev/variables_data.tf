@@ -77,3 +77,21 @@ variable "final_snapshots" {
   default     = false
   nullable    = false
 }
+
+variable "reserved_capacity" {
+  type = object({
+    enabled        = optional(bool, false)
+    duration_years = optional(number, 1)
+    offering_type  = optional(string, "No Upfront")
+    # How many instances / nodes the reservations cover (rds and elasticache modules' READMEs).
+    database_instances = optional(number, 1)
+    cache_nodes        = optional(number, 1)
+  })
+  description = "Reserved capacity for the database and the cache, OFF by default (docs/adr/0006): a 1- or 3-year purchase (offering_type \"No Upfront\", \"Partial Upfront\" or \"All Upfront\") that `terraform destroy` cannot undo. Only for prod, after steady use, with --target aws (the emulator sells none); `infra ops cost-report` shows the saving. database_instances (default 1, the primary) and cache_nodes (default 1; the cache_nodes variable's value covers the whole group) are the counts reserved; they never follow the sizes by themselves, since a changed count is a new purchase."
+  default = {
+    enabled        = false
+    duration_years = 1
+    offering_type  = "No Upfront"
+  }
+  nullable = false
+}

@@ -106,6 +106,14 @@ module "database" {
   deletion_protection = var.deletion_protection
   final_snapshot      = var.final_snapshots
 
+  # Opt-in, off by default: an irrevocable purchase (docs/adr/0006).
+  reservation = {
+    enabled        = var.reserved_capacity.enabled
+    duration_years = var.reserved_capacity.duration_years
+    offering_type  = var.reserved_capacity.offering_type
+    instance_count = var.reserved_capacity.database_instances
+  }
+
   # Picked up by the backup plan's selection (dr.tf).
   tags = { (local.backup_tag.key) = local.backup_tag.value }
 }
@@ -127,6 +135,14 @@ module "cache" {
   ]
   auth_token_secret_arn = module.secrets.secret_arns[local.cache_secret]
   final_snapshot        = var.final_snapshots
+
+  # Opt-in, off by default: an irrevocable purchase (docs/adr/0006).
+  reservation = {
+    enabled        = var.reserved_capacity.enabled
+    duration_years = var.reserved_capacity.duration_years
+    offering_type  = var.reserved_capacity.offering_type
+    node_count     = var.reserved_capacity.cache_nodes
+  }
 }
 
 # The service's security group lets out only HTTPS by default: open exactly the database and

@@ -67,3 +67,17 @@ output "slow_log_group_name" {
   description = "Name of the CloudWatch log group receiving the slow log (string)."
   value       = tostring(aws_cloudwatch_log_group.this.name)
 }
+
+################################################################################
+# Reserved capacity
+################################################################################
+
+output "reservation_id" {
+  description = "ID of the ElastiCache reserved cache node reservation (string); null unless reservation.enabled."
+  value       = one([for r in aws_elasticache_reserved_cache_node.this : tostring(r.id)])
+}
+
+output "reservation_arn" {
+  description = "ARN of the ElastiCache reserved cache node reservation (string); null unless reservation.enabled."
+  value       = one([for r in aws_elasticache_reserved_cache_node.this : tostring(r.arn)])
+}

@@ -281,6 +281,43 @@ variable "apply_immediately" {
 }
 
 ################################################################################
+# Reserved capacity
+################################################################################
+
+variable "reservation" {
+  type = object({
+    enabled        = optional(bool, false)
+    duration_years = optional(number, 1)
+    offering_type  = optional(string, "No Upfront")
+    node_count     = optional(number, 1)
+    id             = optional(string)
+  })
+  description = "Reserved capacity for the cache, off by default: when enabled, buy the ElastiCache reserved node offering for node_type (product description: the engine), for duration_years (1 or 3, asked as \"P1Y\"/\"P3Y\"), paid \"No Upfront\", \"Partial Upfront\" or \"All Upfront\", for node_count nodes (default 1; num_cache_clusters covers every node of the group). id: the reservation ID; null derives \"<name>-<1|3>y-<no|partial|all>-upfront\". A purchase is an irrevocable commitment for the whole term: disabling it or `terraform destroy` only forgets it, and changing node_type or node_count plans a new purchase (see README, \"Reserved capacity\")."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3], var.reservation.duration_years)
+    error_message = "reservation.duration_years must be 1 or 3: ElastiCache sells reservations for one or three years."
+  }
+
+  validation {
+    condition     = contains(["No Upfront", "Partial Upfront", "All Upfront"], var.reservation.offering_type)
+    error_message = "reservation.offering_type must be \"No Upfront\", \"Partial Upfront\" or \"All Upfront\" (the Light/Medium/Heavy Utilization types are for previous-generation nodes only)."
+  }
+
+  validation {
+    condition     = var.reservation.node_count >= 1 && floor(var.reservation.node_count) == var.reservation.node_count
+    error_message = "reservation.node_count must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.reservation.id == null || can(regex("^[a-z][a-z0-9-]{0,254}$", var.reservation.id))
+    error_message = "reservation.id must be null (derived from name and term) or 1-255 characters of a-z, 0-9 and '-', starting with a letter."
+  }
+}
+
+################################################################################
 # Slow log and tags
 ################################################################################
 

@@ -91,3 +91,17 @@ output "log_group_names" {
   description = "CloudWatch log groups of the exported logs (map(string)), keyed \"<instance>/<log>\": \"primary/postgresql\", \"primary/upgrade\", \"01/postgresql\", ..."
   value       = tomap({ for k, g in aws_cloudwatch_log_group.this : k => g.name })
 }
+
+################################################################################
+# Reserved capacity
+################################################################################
+
+output "reservation_id" {
+  description = "ID of the RDS reserved DB instance reservation (string); null unless reservation.enabled."
+  value       = one([for r in aws_rds_reserved_instance.this : tostring(r.reservation_id)])
+}
+
+output "reservation_arn" {
+  description = "ARN of the RDS reserved DB instance reservation (string); null unless reservation.enabled."
+  value       = one([for r in aws_rds_reserved_instance.this : tostring(r.arn)])
+}

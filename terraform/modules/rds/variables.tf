@@ -433,6 +433,43 @@ variable "log_retention_days" {
 }
 
 ################################################################################
+# Reserved capacity
+################################################################################
+
+variable "reservation" {
+  type = object({
+    enabled        = optional(bool, false)
+    duration_years = optional(number, 1)
+    offering_type  = optional(string, "No Upfront")
+    instance_count = optional(number, 1)
+    id             = optional(string)
+  })
+  description = "Reserved capacity for the database, off by default: when enabled, buy the RDS reserved DB instance offering for instance_class with the module's multi_az setting (postgresql), for duration_years (1 or 3), paid \"No Upfront\", \"Partial Upfront\" or \"All Upfront\", for instance_count instances (default 1, the primary; only instances of instance_class with the same Multi-AZ setting match, so 1 + read_replica_count only for a single-AZ primary with replicas of its class). id: the reservation ID; null derives \"<identifier>-<1|3>y-<no|partial|all>-upfront\". A purchase is an irrevocable commitment for the whole term: disabling it or `terraform destroy` only forgets it, and changing the class, Multi-AZ or count plans a new purchase (see README, \"Reserved capacity\")."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3], var.reservation.duration_years)
+    error_message = "reservation.duration_years must be 1 or 3: RDS sells reservations for one or three years."
+  }
+
+  validation {
+    condition     = contains(["No Upfront", "Partial Upfront", "All Upfront"], var.reservation.offering_type)
+    error_message = "reservation.offering_type must be \"No Upfront\", \"Partial Upfront\" or \"All Upfront\"."
+  }
+
+  validation {
+    condition     = var.reservation.instance_count >= 1 && floor(var.reservation.instance_count) == var.reservation.instance_count
+    error_message = "reservation.instance_count must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.reservation.id == null || can(regex("^[a-z][a-z0-9-]{0,254}$", var.reservation.id))
+    error_message = "reservation.id must be null (derived from identifier and term) or 1-255 characters of a-z, 0-9 and '-', starting with a letter."
+  }
+}
+
+################################################################################
 # Tags
 ################################################################################
 
