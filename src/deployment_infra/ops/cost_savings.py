@@ -91,7 +91,7 @@ def reservation_choice(rules: Rules, kind: str) -> Choice:
         saved += use.nodes * rules.hours * hourly
     what = "RDS instances" if kind == "rds" else "ElastiCache nodes"
     state = "on" if on else "off (would save this if turned on)"
-    basis = f"{sum(u.nodes for u in uses):g} {what}; reserved_capacity is {state}; bought outside Terraform"
+    basis = f"{sum(u.nodes for u in uses):g} {what}; reserved_capacity is {state} (ADR 0006)"
     if missing:
         basis += f"; no rate for {', '.join(sorted(set(missing)))}"
     title = f"{what} reserved 1 year, no upfront (vs on-demand)"
