@@ -10,12 +10,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deployment_infra import tomlfile
 from deployment_infra import transfers as transfers_mod
 from deployment_infra.errors import SettingsError, UsageError
 from deployment_infra.transfers import Transfer
@@ -136,15 +136,7 @@ def find_root(start: Path | None = None) -> Path:
 def load(root: Path | None = None) -> Settings:
     """Read and validate infra.toml under `root` (found by `find_root` when omitted)."""
     root = (root or find_root()).resolve()
-    path = root / SETTINGS_FILE
-    try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"{path}: not found") from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    raw = tomlfile.read(root / SETTINGS_FILE, "settings file", SettingsError)
     return parse(raw, root)
 
 

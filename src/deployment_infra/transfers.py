@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deployment_infra import tomlfile
 from deployment_infra.errors import SettingsError
 
 # Services a transfer can name: where the data sits at the destination ("*": any of them).
@@ -112,14 +112,7 @@ def needed_entry(data_class: str, location: str, service: str) -> str:
 
 def load(path: Path, allowed: Mapping[str, frozenset[str]]) -> tuple[Transfer, ...]:
     """Read and validate the register at `path` against the allow-list (class -> locations)."""
-    try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"{path}: transfer register not found (residency.register)") from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    raw = tomlfile.read(path, "transfer register (residency.register)", SettingsError)
     return parse(raw, allowed, str(path))
 
 

@@ -468,7 +468,7 @@ def test_unreadable_tables(tmp_path: Path) -> None:
         pricing.load(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[table\n")
-    with pytest.raises(pricing.PriceTableError, match="not valid TOML"):
+    with pytest.raises(pricing.PriceTableError, match="invalid TOML"):
         pricing.load(bad)
 
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from deployment_infra.policy.locations import block_expression as expression
 from deployment_infra.policy.model import IndexKey, PlanView, Resource
 from deployment_infra.policy.plan import index_configuration, module_path, split_reference
+
+__all__ = ["Configuration", "Reach", "data_key", "expression", "references", "short"]
 
 # References that name the referrer's own context, not another object.
 _CONTEXT = frozenset({"each", "count", "self", "path", "terraform"})
@@ -66,19 +69,6 @@ def references(expr: Any) -> list[str]:
         for item in expr:
             found.extend(references(item))
     return found
-
-
-def expression(block: Mapping[str, Any] | None, path: Sequence[str | int]) -> Any:
-    """The expression at `path` (block names and list indexes) of a configuration block, or None."""
-    node: Any = block.get("expressions") if block is not None else None
-    for step in path:
-        if isinstance(step, int):
-            node = node[step] if isinstance(node, list) and step < len(node) else None
-        else:
-            node = node.get(step) if isinstance(node, dict) else None
-        if node is None:
-            return None
-    return node
 
 
 def _key_text(raw: str | None) -> IndexKey:

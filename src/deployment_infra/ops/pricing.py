@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from deployment_infra import tomlfile
 from deployment_infra.errors import UsageError
 
 PRICES_DIR = "cost"
@@ -166,17 +166,7 @@ def load_for_region(root: Path, region: str) -> PriceTable:
 
 
 def load(path: Path) -> PriceTable:
-    try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise PriceTableError(f"{path}: price table not found") from None
-    except OSError as exc:
-        raise PriceTableError(f"{path}: cannot read the price table: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise PriceTableError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PriceTableError(f"{path}: not valid TOML: {exc}") from None
-    return parse(raw, path)
+    return parse(tomlfile.read(path, "price table", PriceTableError), path)
 
 
 def parse(raw: Mapping[str, Any], path: Path) -> PriceTable:

@@ -101,11 +101,16 @@ def arn_service(arn: str) -> str | None:
 
 
 def expression(res: Resource, path: Sequence[str | int]) -> Any:
-    """The configuration expression at `path` (block names and list indexes), or None.
+    """The configuration expression at `path` (block names and list indexes) of `res`, or None.
 
     Blocks written with `dynamic` are absent from the plan's configuration: None then.
     """
-    node: Any = res.config.get("expressions") if res.config is not None else None
+    return block_expression(res.config, path)
+
+
+def block_expression(block: Mapping[str, Any] | None, path: Sequence[str | int]) -> Any:
+    """The expression at `path` of a configuration block (None when absent)."""
+    node: Any = block.get("expressions") if block is not None else None
     for step in path:
         if isinstance(step, int):
             node = node[step] if isinstance(node, list) and step < len(node) else None
