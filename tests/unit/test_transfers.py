@@ -80,7 +80,7 @@ def test_bad_register_is_one_clear_error(mutate: Callable[[dict[str, Any]], None
 
 
 def test_missing_or_broken_register_file(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="transfer register .residency.register. not found"):
+    with pytest.raises(SettingsError, match=r"transfer register \(residency\.register\) not found"):
         transfers.load(tmp_path / "nope.toml", ALLOWED)
     bad = tmp_path / "bad.toml"
     bad.write_text("[[transfer]\n")
