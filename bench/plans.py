@@ -31,6 +31,7 @@ TAGS = {
     "ManagedBy": "terraform",
     "Owner": "platform-team",
     "DataClassification": "internal",
+    "CostCenter": "platform",
 }
 
 
