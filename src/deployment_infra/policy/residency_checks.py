@@ -118,7 +118,7 @@ class RegisterCurrent:
         for need in needs(plan, ctx):
             found = _lookup(ctx, need)
             if found.current is None and found.expired:
-                entry = found.expired[-1]  # the latest to expire is the one to renew
+                entry = max(found.expired, key=lambda e: e.expires)  # the one to renew
                 yield Violation(
                     self.id,
                     need.address,
