@@ -303,3 +303,23 @@ def test_legacy_ttls_and_the_default_behaviour() -> None:
     assert found(make_plan(distribution(None, default_origin="api"))) == {
         ("CDN-001", "aws_cloudfront_distribution.cdn")
     }
+
+
+def test_copy_of_unclassified_data_out_of_nigeria_is_res_007() -> None:
+    """A Logs subscription whose log group is not in the plan: the data's class is unknown, so even
+    a destination every class allows needs the source classified (it may be personal data)."""
+    subscription = Res(
+        "aws_cloudwatch_log_subscription_filter",
+        "ship",
+        tags_all=UNTAGGABLE,
+        after={
+            "log_group_name": "/elsewhere/app",
+            "destination_arn": "arn:aws:firehose:af-south-1:123456789012:deliverystream/s",
+        },
+    )
+    violations = check_plan(make_plan(subscription), CTX)
+    assert [v.check_id for v in violations] == ["RES-007"]
+    assert "classify the source" in violations[0].message
+    # a destination inside Nigeria (here: af-south-1 declared domestic) is no transfer
+    lagos = dataclasses.replace(CTX, domestic_locations=frozenset({"af-south-1"}))
+    assert check_plan(make_plan(subscription), lagos) == []
