@@ -298,6 +298,8 @@ def machine() -> list[str]:
     return [
         f"- {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB memory, {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}, {tf_version}, hashicorp/aws 5.100.0, moto server",
+        # other work on the machine inflates absolute times (ratios share the load)
+        "- load average at the start: {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min)".format(*os.getloadavg()),
         "",
     ]
 
