@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -21,8 +20,8 @@ from botocore.exceptions import ClientError
 
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import OVERRIDE_FILE, LocalTarget
-from deployment_infra.terraform import write_cli_config
 from tests.conftest import REPO
+from tests.integration.terraform_root import run_terraform
 
 REGION = "af-south-1"
 ACCOUNT = "123456789012"
@@ -129,30 +128,13 @@ def root(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator, terraform
 
 
 def tf(root: Path, emulator: Emulator, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(LocalTarget(emulator).environ())
-    env.update(
-        {
-            "TF_CLI_CONFIG_FILE": str(write_cli_config(root / ".tfrc")),
-            "TF_IN_AUTOMATION": "1",
-            "CHECKPOINT_DISABLE": "1",
-        }
+    return run_terraform(
+        root,
+        emulator,
+        args,
+        timeout=timeout,
+        what="the cost module root (module.cost.aws_budgets_budget.this)",
     )
-    try:
-        return subprocess.run(
-            ["terraform", *args, "-no-color", "-input=false"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(
-            f"terraform {args[0]} of the cost module root (module.cost.aws_budgets_budget.this) "
-            f"timed out after {timeout} s"
-        )
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:

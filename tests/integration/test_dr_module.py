@@ -6,7 +6,6 @@ holding a recovery point stops it), and with force_destroy a vault holding one i
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,8 @@ import pytest
 
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import OVERRIDE_FILE, LocalTarget
-from deployment_infra.terraform import write_cli_config
 from tests.conftest import REPO
+from tests.integration.terraform_root import run_terraform
 
 REGION = "af-south-1"
 NAME = "ngapp-drtest"
@@ -82,27 +81,7 @@ def root(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator, terraform
 
 
 def tf(root: Path, emulator: Emulator, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(LocalTarget(emulator).environ())
-    env.update(
-        {
-            "TF_CLI_CONFIG_FILE": str(write_cli_config(root / ".tfrc")),
-            "TF_IN_AUTOMATION": "1",
-            "CHECKPOINT_DISABLE": "1",
-        }
-    )
-    try:
-        return subprocess.run(
-            ["terraform", *args, "-no-color", "-input=false"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"terraform {args[0]} of the dr module root timed out after {timeout} s")
+    return run_terraform(root, emulator, args, timeout=timeout, what="the dr module root")
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,6 @@ as a management account's root would; the module itself never creates the organi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +17,8 @@ from botocore.exceptions import ClientError
 
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import OVERRIDE_FILE, LocalTarget
-from deployment_infra.terraform import write_cli_config
 from tests.conftest import REPO
+from tests.integration.terraform_root import run_terraform
 
 TIMEOUT_S = 300
 SCP_MAX_CHARS = 5120
@@ -122,27 +121,9 @@ def root(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator) -> Path:
 
 
 def tf(root: Path, emulator: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(LocalTarget(emulator).environ())
-    env.update(
-        {
-            "TF_CLI_CONFIG_FILE": str(write_cli_config(root / ".tfrc")),
-            "TF_IN_AUTOMATION": "1",
-            "CHECKPOINT_DISABLE": "1",
-        }
+    return run_terraform(
+        root, emulator, args, timeout=TIMEOUT_S, what="the residency module root", flags=("-no-color",)
     )
-    try:
-        return subprocess.run(
-            ["terraform", *args, "-no-color"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"terraform {args[0]} of the residency module root timed out after {TIMEOUT_S} s")
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
