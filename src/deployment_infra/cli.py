@@ -63,6 +63,16 @@ docs_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(docs_app, name="docs")
+ci_app = typer.Typer(
+    help=(
+        "CI stages that run the same here, in `make test` and in GitHub Actions. Each detects what "
+        "--path holds (TypeScript, Python, Terraform, Dockerfile, workflows) and runs what applies; "
+        "configuration is read from the repository's ci/. A scanner that cannot get its data here says "
+        "'not run', never 'passed'. Example: infra ci test --path examples/service"
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(ci_app, name="ci")
 
 
 class TargetName(StrEnum):
@@ -403,6 +413,58 @@ def docs_data_flows(
     from deployment_infra.commands import docs
 
     raise typer.Exit(docs.data_flows(check, list(plan_files or []), out, target.value))
+
+
+PathOpt = Annotated[
+    Path,
+    typer.Option(
+        "--path", "-p", help="Directory to check (a service, or a repository root).", show_default=True
+    ),
+]
+
+
+@ci_app.command("lint")
+def ci_lint(path: PathOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """ESLint, Prettier, tsc --noEmit; ruff, mypy; terraform fmt/validate; hadolint; actionlint+shellcheck.
+
+    Example: infra ci lint --path examples/service
+    """
+    from deployment_infra.commands import ci
+
+    raise typer.Exit(ci.run("lint", path, as_json))
+
+
+@ci_app.command("test")
+def ci_test(path: PathOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Unit tests with coverage >= ci/coverage.json's threshold (default 80%); property tests at 100 runs.
+
+    Example: infra ci test --path examples/service --json
+    """
+    from deployment_infra.commands import ci
+
+    raise typer.Exit(ci.run("test", path, as_json))
+
+
+@ci_app.command("security")
+def ci_security(path: PathOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Secrets, dependency audit, IaC (checkov) and code scanning, with ci/security.toml's threshold.
+
+    Example: infra ci security --path .
+    """
+    from deployment_infra.commands import ci
+
+    raise typer.Exit(ci.run("security", path, as_json))
+
+
+@ci_app.command("build")
+def ci_build(path: PathOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Build the directory's Dockerfile into an OCI image tagged with the commit SHA (buildah, no daemon).
+
+    Example: infra ci build --path examples/service --json
+    """
+    from deployment_infra.commands import ci
+
+    raise typer.Exit(ci.run("build", path, as_json))
 
 
 def main(argv: list[str] | None = None) -> int:

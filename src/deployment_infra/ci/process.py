@@ -1,0 +1,72 @@
+"""Running the tools CI steps call: where they are, their versions, their output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        return (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
+
+    def tail(self, lines: int = 20) -> tuple[str, ...]:
+        return tuple(self.output.splitlines()[-lines:])
+
+
+def find_tool(name: str, *extra_dirs: Path) -> Path | None:
+    """A tool in the given directories (node_modules/.bin, a venv), then this Python's venv, then PATH."""
+    for d in (*extra_dirs, Path(sys.executable).parent):
+        candidate = d / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
+def run(
+    argv: list[str],
+    cwd: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 1800,
+    stdin: str | None = None,
+) -> Completed:
+    """Run a tool to completion, capturing its output; a missing executable is returncode 127."""
+    merged = {**os.environ, **(env or {})}
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=merged,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
+    except FileNotFoundError as exc:
+        return Completed(127, "", f"{argv[0]}: not found ({exc})", time.monotonic() - start)
+    except subprocess.TimeoutExpired:
+        return Completed(124, "", f"{argv[0]}: timed out after {timeout:g} s", time.monotonic() - start)
+    return Completed(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+
+
+def version_of(argv: list[str], cwd: Path) -> str:
+    """The first line a `--version` call prints ("" when the tool does not answer)."""
+    done = run(argv, cwd, timeout=60)
+    lines = done.output.splitlines()
+    return lines[0].strip() if done.returncode == 0 and lines else ""
