@@ -1,4 +1,7 @@
-"""terraform validate for every module and root, terraform test for every module that has tests.
+"""terraform test for every module that has tests; the module layout; fmt.
+
+terraform validate of every module and root runs in `infra ci lint --path .` (make lint), see
+tests/integration/test_ci_lint.py.
 
 Run on a copy of terraform/ so that init leaves nothing in the working tree. Fails (never skips)
 when terraform is missing.
@@ -7,7 +10,6 @@ when terraform is missing.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,7 +21,6 @@ from tests.conftest import REPO
 
 TERRAFORM = REPO / "terraform"
 MODULES = sorted(p for p in (TERRAFORM / "modules").iterdir() if (p / "main.tf").exists())
-ROOTS = [*sorted(p for p in (TERRAFORM / "environments").iterdir() if p.is_dir()), TERRAFORM / "bootstrap"]
 TESTED = [p for p in [*MODULES, TERRAFORM / "bootstrap"] if list(p.glob("tests/*.tftest.hcl"))]
 
 
@@ -63,32 +64,6 @@ def test_fmt_is_clean(terraform_available: str) -> None:
         ["terraform", "fmt", "-check", "-recursive", str(TERRAFORM)], capture_output=True, text=True
     )
     assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
-
-
-@pytest.mark.parametrize("root", [*MODULES, *ROOTS], ids=_rel)
-def test_validate(root: Path, tf_copy: Path, tf_env: dict[str, str]) -> None:
-    where = tf_copy / _rel(root)
-    # A module that takes aliased providers (configuration_aliases) validates only with those
-    # configured, as a caller would; an *_override.tf file does not count for this.
-    aliases = re.findall(r"aws\.([a-z0-9_]+)", _configuration_aliases(where / "versions.tf"))
-    stand_in = where / "validate_providers.tf"
-    stand_in.write_text("".join(f'provider "aws" {{\n  alias = "{a}"\n}}\n' for a in aliases))
-    try:
-        init = _tf(["init", "-backend=false", "-input=false", "-no-color"], where, tf_env)
-        assert init.returncode == 0, init.stderr
-        result = _tf(["validate", "-no-color"], where, tf_env)
-        assert result.returncode == 0, result.stderr + result.stdout
-    finally:
-        stand_in.unlink()
-
-
-def _configuration_aliases(versions: Path) -> str:
-    match = (
-        re.search(r"configuration_aliases\s*=\s*\[([^\]]*)\]", versions.read_text())
-        if versions.exists()
-        else None
-    )
-    return match.group(1) if match else ""
 
 
 @pytest.mark.parametrize("module", TESTED, ids=_rel)

@@ -65,7 +65,8 @@ class Step(Protocol):
     """One check of a stage: `applies` looks at the project, `run` does the work and never raises
     for a finding (only UsageError for bad input such as a malformed ci/ file)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def applies(self, project: Project) -> bool: ...
 
