@@ -45,7 +45,8 @@ def run(
     stdin: str | None = None,
 ) -> Completed:
     """Run a tool to completion, capturing its output; a missing executable is returncode 127."""
-    merged = {**os.environ, **(env or {})}
+    # plain output: findings are read by people in logs and by the steps' parsers
+    merged = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", **(env or {})}
     start = time.monotonic()
     try:
         proc = subprocess.run(
