@@ -236,8 +236,12 @@ def test_build_pushes_to_ecr_in_af_south_1_with_oidc_only_on_a_push(name: str) -
     assert creds["if"] == "env.PUSH == 'true'" and "role-to-assume" in creds["with"]
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(creds["with"])
     assert steps["aws-actions/amazon-ecr-login"]["if"] == "env.PUSH == 'true'"
-    push = steps["docker/build-push-action"]["with"]
-    assert push["push"] == "${{ env.PUSH == 'true' }}" and push["tags"].endswith(":${{ github.sha }}")
+    build_step = steps["docker/build-push-action"]["with"]
+    assert build_step["load"] is True and "push" not in build_step  # loaded, run, then pushed
+    assert build_step["tags"].endswith(":${{ github.sha }}")
+    assert "APP_VERSION=${{ github.sha }}" in build_step["build-args"]
+    pushes = [s for s in build["steps"] if "docker push" in s.get("run", "")]
+    assert len(pushes) == 1 and pushes[0]["if"] == "env.PUSH == 'true'"
     assert "github.event_name == 'push'" in build["env"]["PUSH"]
     region = (
         data["env"]["AWS_REGION"]
