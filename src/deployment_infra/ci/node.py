@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from deployment_infra.ci import process
 from deployment_infra.ci.model import StepResult
 
-# npm writes its own copy of the lockfile here after an install; equal files = nothing to do
-_INSTALLED_LOCK = Path("node_modules") / ".package-lock.json"
+# the sha256 of the package-lock.json that our last `npm ci` installed from
+_INSTALLED_FROM = Path("node_modules") / ".infra-installed-lock.sha256"
 
 
 def bin_dir(path: Path) -> Path:
     return path / "node_modules" / ".bin"
 
 
+def _lock_digest(path: Path) -> str:
+    return hashlib.sha256((path / "package-lock.json").read_bytes()).hexdigest()
+
+
 def _up_to_date(path: Path) -> bool:
-    lock, installed = path / "package-lock.json", path / _INSTALLED_LOCK
-    if not installed.is_file():
-        return False
-    return installed.stat().st_mtime >= lock.stat().st_mtime
+    """node_modules came from `npm ci` of exactly this lockfile (by content, never by timestamps)."""
+    marker = path / _INSTALLED_FROM
+    return marker.is_file() and marker.read_text(encoding="utf-8").strip() == _lock_digest(path)
 
 
 def ensure_installed(path: Path, step: str) -> StepResult | None:
@@ -37,4 +41,5 @@ def ensure_installed(path: Path, step: str) -> StepResult | None:
         return StepResult(
             step, "failed", f"npm ci failed (exit {done.returncode})", "npm", done.seconds, done.tail()
         )
+    (path / _INSTALLED_FROM).write_text(_lock_digest(path) + "\n", encoding="utf-8")
     return None
