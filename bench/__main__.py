@@ -25,12 +25,11 @@ from bench.backup import bench_backup
 from bench.plans import synthetic_plan
 from deployment_infra import policy
 from deployment_infra import settings as settings_mod
+from deployment_infra.ci.checkov import ensure_checkov
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.terraform import write_cli_config
 
 REPO = Path(__file__).resolve().parent.parent
-CHECKOV_VENV = REPO / ".infra" / "checkov-venv"
-CHECKOV_VERSION = "3.3.30"
 
 
 def timed(func, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
@@ -40,21 +39,6 @@ def timed(func, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
         func()
         best = min(best, time.perf_counter() - start)
     return best
-
-
-def ensure_checkov() -> Path | None:
-    """checkov in its own venv (it clashes with python-hcl2); None when it cannot be installed."""
-    exe = CHECKOV_VENV / "bin" / "checkov"
-    if exe.exists():
-        return exe
-    print("installing checkov into its own venv (once)...", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(CHECKOV_VENV)], check=True)
-    pip = subprocess.run(
-        [str(CHECKOV_VENV / "bin" / "pip"), "install", "-q", f"checkov=={CHECKOV_VERSION}"],
-        capture_output=True,
-        text=True,
-    )
-    return exe if pip.returncode == 0 and exe.exists() else None
 
 
 def run_checkov(exe: Path, plan_file: Path) -> tuple[float, int, int]:

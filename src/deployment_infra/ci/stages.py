@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deployment_infra import ui
-from deployment_infra.ci import config, container, lint, project, security, testing, workflows
+from deployment_infra.ci import config, container, findings, lint, project, security, testing, workflows
 from deployment_infra.ci.model import STAGES, StageContext, StageReport, Step, StepResult, on_github_actions
 from deployment_infra.errors import UsageError
 
@@ -36,7 +36,9 @@ def run_stage(stage: str, path: Path, *, quiet: bool = False) -> StageReport:
             f"--path {path}: nothing for the {stage} stage here (found: {', '.join(sorted(proj.kinds))})"
         )
     cfg = config.config_dir(proj)
-    config.coverage_threshold(cfg)  # a malformed ci/ file is bad input for every stage, before any work
+    # a malformed ci/ file is bad input for every stage, before any work
+    config.coverage_threshold(cfg)
+    findings.load_config(cfg)
     ctx = StageContext(
         project=proj,
         config_dir=cfg,
