@@ -72,3 +72,38 @@ def test_property_tests_below_100_runs_fail_the_stage(service_copy: Path) -> Non
     step = report["steps"][0]
     assert code == 1 and "below 100 runs" in step["summary"], step
     assert any(prop.name in d for d in step["details"])
+
+
+def _python_project(root: Path, *, tested: bool) -> Path:
+    (root / "src" / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "pkg"\nversion = "0"\n')
+    (root / "src" / "pkg" / "__init__.py").write_text(
+        "def double(x: int) -> int:\n    return 2 * x\n\n\ndef untested(x: int) -> int:\n"
+        + "".join(f"    x += {i}\n" for i in range(20))
+        + "    return x\n"
+    )
+    (root / "tests").mkdir()
+    body = "from hypothesis import given, settings, strategies as st\nfrom pkg import double\n\n\n"
+    body += "@settings(max_examples=100)\n@given(st.integers())\ndef test_double(x: int) -> None:\n"
+    body += "    assert double(x) == x + x\n"
+    if tested:
+        body += "\n\ndef test_untested() -> None:\n    from pkg import untested\n\n"
+        body += "    assert untested(0) == 190\n"
+    (root / "tests" / "test_pkg.py").write_text(body)
+    (root / "tests" / "conftest.py").write_text(
+        "import sys, pathlib\nsys.path.insert(0, str(pathlib.Path(__file__).parents[1] / 'src'))\n"
+    )
+    return root
+
+
+def test_the_python_gate_on_a_small_project(tmp_path: Path) -> None:
+    good = _python_project(tmp_path / "good", tested=True)
+    code, report, err = _ci_test(good)
+    step = report["steps"][0]
+    assert (code, step["step"], step["status"]) == (0, "pytest", "passed"), step
+    assert step["data"]["coverage_percent"] == 100 and step["data"]["property_tests"] == 1
+    assert "passed" in err  # pytest's own progress is streamed while the step runs
+    bad = _python_project(tmp_path / "bad", tested=False)
+    code, report, _ = _ci_test(bad)
+    step = report["steps"][0]
+    assert code == 1 and step["data"]["coverage_percent"] < 80, step

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from deployment_infra import cli
-from deployment_infra.ci import config, coverage, project, testing
+from deployment_infra.ci import config, coverage, process, project, testing
 from deployment_infra.ci.model import StepResult, verdict
 from deployment_infra.errors import UsageError
 
@@ -107,3 +108,21 @@ def test_a_directory_may_have_its_own_threshold_only_with_a_reason(tmp_path: Pat
     (tmp_path / "coverage.json").write_text(json.dumps(body))
     with pytest.raises(UsageError, match="non-empty"):
         config.coverage_threshold(tmp_path, "tools/x")
+
+
+def test_long_steps_stream_their_output_as_it_comes(tmp_path: Path) -> None:
+    seen: list[str] = []
+    script = (
+        "import sys\nfor i in range(3): print(f'line {i}', flush=True)\n"
+        "print('oops', file=sys.stderr)\nsys.exit(3)"
+    )
+    done = process.run_streaming([sys.executable, "-c", script], tmp_path, seen.append)
+    assert seen == ["line 0", "line 1", "line 2"]
+    assert (done.returncode, done.stderr.strip()) == (3, "oops")
+    assert done.stdout.splitlines() == seen
+    slow = process.run_streaming(
+        [sys.executable, "-c", "import time; time.sleep(30)"], tmp_path, seen.append, timeout=1
+    )
+    assert slow.returncode == 124 and "timed out" in slow.stderr
+    missing = process.run_streaming([str(tmp_path / "no-such-tool")], tmp_path, seen.append)
+    assert missing.returncode == 127

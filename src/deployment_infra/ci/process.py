@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +66,55 @@ def run(
     except subprocess.TimeoutExpired:
         return Completed(124, "", f"{argv[0]}: timed out after {timeout:g} s", time.monotonic() - start)
     return Completed(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+
+
+def run_streaming(
+    argv: list[str],
+    cwd: Path,
+    progress: Callable[[str], None],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 3600,
+) -> Completed:
+    """Like `run`, for long steps: each line the tool prints on stdout goes to `progress` as it comes."""
+    merged = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", **(env or {})}
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=merged,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+    except FileNotFoundError as exc:
+        return Completed(127, "", f"{argv[0]}: not found ({exc})", time.monotonic() - start)
+    out, err = proc.stdout, proc.stderr
+    if out is None or err is None:  # pragma: no cover - PIPE always gives both
+        proc.kill()
+        return Completed(1, "", f"{argv[0]}: could not read its output", time.monotonic() - start)
+    err_lines: list[str] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(err), daemon=True)
+    reader.start()
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    out_lines: list[str] = []
+    try:
+        for line in out:
+            out_lines.append(line)
+            if line.strip():
+                progress(line.rstrip("\n"))
+        proc.wait()
+    finally:
+        timer.cancel()
+        reader.join(timeout=5)
+    took = time.monotonic() - start
+    if took >= timeout and proc.returncode != 0:
+        return Completed(124, "".join(out_lines), f"{argv[0]}: timed out after {timeout:g} s", took)
+    return Completed(proc.returncode, "".join(out_lines), "".join(err_lines), took)
 
 
 def version_of(argv: list[str], cwd: Path) -> str:

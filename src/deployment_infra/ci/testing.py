@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from deployment_infra import ui
 from deployment_infra.ci import config, coverage, node, process
 from deployment_infra.ci.model import Project, StageContext, Step, StepResult
 from deployment_infra.ci.project import walk
@@ -177,7 +178,7 @@ class PytestStep:
             "-p",
             "no:cacheprovider",
         ]
-        done = process.run(argv, path, timeout=3600)
+        done = process.run_streaming(argv, path, ui.detail, timeout=3600)  # long: show pytest's progress
         pytest_version = process.version_of([sys.executable, "-m", "pytest", "--version"], path)
         tool = f"pytest {_version(pytest_version)}".strip()
         if done.returncode == 4 and "--cov" in done.output:
