@@ -48,7 +48,7 @@ def run(
 ) -> Completed:
     """Run a tool to completion, capturing its output; a missing executable is returncode 127."""
     # plain output: findings are read by people in logs and by the steps' parsers
-    merged = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", **(env or {})}
+    merged = {**os.environ, "NO_COLOR": "1", **(env or {})}
     start = time.monotonic()
     try:
         proc = subprocess.run(
@@ -77,7 +77,7 @@ def run_streaming(
     timeout: float = 3600,
 ) -> Completed:
     """Like `run`, for long steps: each line the tool prints on stdout goes to `progress` as it comes."""
-    merged = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", **(env or {})}
+    merged = {**os.environ, "NO_COLOR": "1", **(env or {})}
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
