@@ -38,6 +38,12 @@ def find_tool(name: str, *extra_dirs: Path) -> Path | None:
     return Path(found) if found else None
 
 
+def _environ(env: dict[str, str] | None) -> dict[str, str]:
+    # plain output: findings are read by people in logs and by the steps' parsers (NO_COLOR only:
+    # any FORCE_COLOR value makes rich force a terminal)
+    return {**os.environ, "NO_COLOR": "1", **(env or {})}
+
+
 def run(
     argv: list[str],
     cwd: Path,
@@ -47,8 +53,7 @@ def run(
     stdin: str | None = None,
 ) -> Completed:
     """Run a tool to completion, capturing its output; a missing executable is returncode 127."""
-    # plain output: findings are read by people in logs and by the steps' parsers
-    merged = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    merged = _environ(env)
     start = time.monotonic()
     try:
         proc = subprocess.run(
@@ -77,7 +82,7 @@ def run_streaming(
     timeout: float = 3600,
 ) -> Completed:
     """Like `run`, for long steps: each line the tool prints on stdout goes to `progress` as it comes."""
-    merged = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    merged = _environ(env)
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
