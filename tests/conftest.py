@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 # What `infra` reads besides infra.toml and terraform/: the monitoring configuration (the roots
-# read rules, routes, dashboards), the transfer register, the price table.
-PROJECT_DATA_DIRS = ("monitoring", "residency", "cost")
+# read rules, routes, dashboards), the transfer register, the price table, the CD rules.
+PROJECT_DATA_DIRS = ("monitoring", "residency", "cost", "cd")
 
 
 def copy_project(dest: Path) -> Path:

@@ -136,3 +136,14 @@ def wait(
 def _reason(exc: Any) -> str:
     error = exc.response.get("Error", {})
     return f"{error.get('Code', 'error')}: {error.get('Message', str(exc))}"
+
+
+def find_distribution(client: Any, project: str, environment: str) -> str | None:
+    """The id of the distribution tagged Project=`project`, Environment=`environment`, if any."""
+    for page in client.get_paginator("list_distributions").paginate():
+        for item in page.get("DistributionList", {}).get("Items", []) or []:
+            tags = client.list_tags_for_resource(Resource=item["ARN"]).get("Tags", {}).get("Items", [])
+            found = {t["Key"]: t.get("Value", "") for t in tags}
+            if found.get("Project") == project and found.get("Environment") == environment:
+                return str(item["Id"])
+    return None

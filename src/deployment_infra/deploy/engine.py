@@ -170,7 +170,7 @@ class Deployer:
             target = next((r for r in releases if r.id == to), None)
             if target is None:
                 raise UsageError(
-                    f"{self.ref.environment} has no release {to}: see infra releases --env {self.ref.environment}"
+                    f"{self.ref.environment} has no release {to}: see infra releases"
                 )
             if not target.good:
                 raise UsageError(

@@ -63,7 +63,11 @@ class LocalRuntime:
 
     def __init__(self, settings: Settings, service_dir: Path | None = None) -> None:
         self.state_dir = settings.run_dir / "services"
-        self.service_dir = service_dir or settings.root / "examples" / "service"
+        # INFRA_REFERENCE_SERVICE_DIR: another checkout of examples/service (tests run copies of the project)
+        override = os.environ.get("INFRA_REFERENCE_SERVICE_DIR")
+        self.service_dir = service_dir or (
+            Path(override) if override else settings.root / "examples" / "service"
+        )
 
     def endpoint(self, ref: ServiceRef, task_definition: Mapping[str, Any]) -> str:
         arn = str(task_definition.get("taskDefinitionArn", ""))
