@@ -111,6 +111,8 @@ def rollback(env: str, to: str | None, *, target: str, yes: bool, as_json: bool,
     ctx = context(target)
     ref = ServiceRef.of(ctx.settings, env)
     deployer = _deployer(ctx, ref, timeout_s, as_json)
+    if release_id is not None:
+        deployer.history.get(release_id)  # an unknown id is bad input: refused before any output
     _confirm_protected(ctx, ref, f"rolling {env} back", yes)
     if not as_json:
         ui.step(f"{env}: rolling {ref.name} back to {release_id or 'the previous good release'} ({target})")
@@ -159,7 +161,7 @@ def _notify(ctx: Context, ref: ServiceRef, outcome: Outcome) -> dict[str, Any]:
     release = outcome.release
     event = notify.DeployEvent(
         environment=ref.environment,
-        action=outcome.action,
+        action="rollback" if outcome.action == "rollback" else "deploy",
         version=release.version if release else outcome.image,
         actor=actor(),
         outcome="succeeded"

@@ -169,9 +169,7 @@ class Deployer:
         if to is not None:
             target = next((r for r in releases if r.id == to), None)
             if target is None:
-                raise UsageError(
-                    f"{self.ref.environment} has no release {to}: see infra releases"
-                )
+                raise UsageError(f"{self.ref.environment} has no release {to}: see infra releases")
             if not target.good:
                 raise UsageError(
                     f"release {to} failed when it was deployed; roll back to a release that succeeded"

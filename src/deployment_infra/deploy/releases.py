@@ -90,7 +90,7 @@ class ReleaseHistory:
         for release in self.list():
             if release.id == release_id:
                 return release
-        raise UsageError(f"{self.ref.environment} has no release {release_id} (see infra releases --env ...)")
+        raise UsageError(f"{self.ref.environment} has no release {release_id}: see infra releases")
 
     def record(self, release: Release) -> Release:
         """Store `release` under the next free id (the id it carries is ignored); returns it with its id."""

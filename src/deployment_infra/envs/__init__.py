@@ -1,0 +1,1 @@
+"""Per-environment settings kept in AWS, outside Terraform: non-secret environment variables (config)."""
