@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test lint typecheck tf-fmt pytest bench clean help tools dashboards service security
 
 help:
-	@echo "make demo   - create .venv, bring the dev environment up on the embedded AWS and list it"
+	@echo "make demo   - create .venv, bring dev up on the embedded AWS, deploy two releases, roll back"
 	@echo "make test   - every CI stage here: lint, the reference service (lint, test, security, build),"
 	@echo "              the repository's security scan, pytest (unit+property with the coverage gate, integration)"
 	@echo "make bench  - benchmarks (ratios against baselines), written to docs/benchmarks.md"
@@ -20,9 +20,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+# The main job: dev up on the embedded AWS, then two releases of the reference service and a rollback
+# (the local target runs examples/service on loopback as the service's tasks; see docs/cd.md).
 demo: $(STAMP)
 	$(BIN)/infra up --env dev
 	$(BIN)/infra status --env dev
+	$(BIN)/infra deploy --env dev --image ngapp-dev/api:demo-1
+	$(BIN)/infra deploy --env dev --image ngapp-dev/api:demo-2
+	$(BIN)/infra rollback --env dev
+	$(BIN)/infra releases --env dev
 
 # The CI stages are `infra ci <stage> --path DIR` (src/deployment_infra/ci/): the same commands run
 # here, in make test and in .github/workflows/ci.yml. lint = ruff, ruff format, mypy, terraform fmt and

@@ -172,6 +172,7 @@ def bench_up(lines: list[str], keep_plans: Path) -> None:
     copied to `keep_plans`/<env>.json for the real-plan gate bench.
     """
     rows: list[str] = []
+    deploy_rows: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "project"
         project.mkdir()
@@ -182,11 +183,17 @@ def bench_up(lines: list[str], keep_plans: Path) -> None:
             ignore=shutil.ignore_patterns(".terraform", "*_override.tf", "*.tfstate*"),
         )
         # the roots read monitoring/ (rules, routes, dashboards); settings read the transfer register
-        for name in ("monitoring", "residency", "cost"):
+        for name in ("monitoring", "residency", "cost", "cd"):
             if (REPO / name).is_dir():
                 shutil.copytree(REPO / name, project / name)
         port = free_port()
-        env = {**os.environ, "INFRA_PROJECT_DIR": str(project), "INFRA_EMULATOR_PORT": str(port)}
+        env = {
+            **os.environ,
+            "INFRA_PROJECT_DIR": str(project),
+            "INFRA_EMULATOR_PORT": str(port),
+            # deploys on the local target run the reference service of this checkout
+            "INFRA_REFERENCE_SERVICE_DIR": str(REPO / "examples" / "service"),
+        }
         emulator = Emulator(project / ".infra", port)
         try:
             for name, what in (
@@ -207,6 +214,8 @@ def bench_up(lines: list[str], keep_plans: Path) -> None:
                         ).stdout
                     )["resources"]
                 )
+                if name == "dev":
+                    deploy_rows += bench_rollback(project, env)
                 noop = infra(project, env, "plan", "--env", name)
                 bare = bare_plan_seconds(project, env, name, Path(tmp) / f"{name}.tfplan")
                 down = infra(project, env, "down", "--env", name, "--yes")
@@ -218,8 +227,30 @@ def bench_up(lines: list[str], keep_plans: Path) -> None:
                 ]
                 print("\n".join(rows[-3:]), flush=True)
         finally:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from deployment_infra import settings; from deployment_infra.deploy.runtime "
+                    "import LocalRuntime; LocalRuntime(settings.load()).stop_all()",
+                ],
+                cwd=project,
+                env=env,
+                check=False,
+            )
             emulator.stop()
     lines += [
+        "## Rollback (embedded AWS, dev)",
+        "",
+        "`infra rollback` is one ECS service update to a recorded task definition, a wait for steady state",
+        "and a smoke test of the reference service (started on loopback by the local runtime). The baseline",
+        "is what a Terraform-driven rollback costs: the previous image tag as the root's variable and",
+        "`infra up` (plan of the whole root, gate, apply).",
+        "",
+        "| figure | seconds | baseline | ratio |",
+        "|---|---:|---|---:|",
+        *deploy_rows,
+        "",
         "## infra up / plan / down (embedded AWS)",
         "",
         "The no-op plan's overhead over bare terraform is `terraform show -json` (a second provider",
@@ -230,6 +261,30 @@ def bench_up(lines: list[str], keep_plans: Path) -> None:
         *rows,
         "",
     ]
+
+
+def bench_rollback(project: Path, env: dict[str, str]) -> list[str]:
+    """Two deploys, a rollback, then a Terraform re-apply of the previous image, on a fresh dev."""
+    first = infra(project, env, "deploy", "--env", "dev", "--image", "ngapp-dev/api:bench-1")
+    second = infra(project, env, "deploy", "--env", "dev", "--image", "ngapp-dev/api:bench-2")
+    rollback = infra(project, env, "rollback", "--env", "dev")
+    toml = project / "infra.toml"
+    original = toml.read_text(encoding="utf-8")
+    marker = "[environments.dev.variables]\n"
+    assert marker in original, "infra.toml has no [environments.dev.variables] table"
+    toml.write_text(original.replace(marker, marker + 'initial_image_tag = "bench-1"\n'), encoding="utf-8")
+    try:
+        reapply = infra(project, env, "up", "--env", "dev", "--yes")
+    finally:
+        toml.write_text(original, encoding="utf-8")
+    rows = [
+        f"| `infra deploy --env dev` (first release) | {first:.1f} | - | - |",
+        f"| `infra deploy --env dev` (second release) | {second:.1f} | - | - |",
+        f"| `infra rollback --env dev` | {rollback:.1f} | Terraform re-apply of the previous image "
+        f"{reapply:.1f}s | {reapply / rollback:.1f}x |",
+    ]
+    print("\n".join(rows), flush=True)
+    return rows
 
 
 def bench_real_plan(lines: list[str], plan_file: Path, env: str) -> None:

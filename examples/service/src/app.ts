@@ -1,12 +1,15 @@
-/** The HTTP application: /health, /version and /metrics on a plain node:http server. */
+/** The HTTP application: /health, /version, /flags and /metrics on a plain node:http server. */
 
 import { createServer, type Server, type ServerResponse } from "node:http";
 
+import { isEnabled, NO_FLAGS, type FlagSource, type Flags } from "./flags.js";
 import { CONTENT_TYPE, Registry } from "./metrics.js";
 
 export interface AppOptions {
   /** Reported by /version and as app_build_info{version="..."}. */
   readonly version: string;
+  /** Read on every request, so a refresh takes effect at once; default: no flags, all off. */
+  readonly flags?: FlagSource;
 }
 
 interface Reply {
@@ -22,6 +25,23 @@ const ALLOW = "GET, HEAD";
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 // behind an ALB (idle timeout 60 s) the server must not drop a kept-alive connection first
 const KEEP_ALIVE_MS = 65_000;
+
+/** The flag behind the one behaviour the flags change, and the header it adds. */
+export const BANNER_FLAG = "maintenance_banner";
+export const BANNER_HEADER = "maintenance-banner";
+export const DEFAULT_BANNER = "maintenance";
+// a header value node accepts and a proxy passes: printable ASCII, bounded
+const BANNER_TEXT = /^[\x20-\x7e]{1,200}$/;
+
+/**
+ * The Maintenance-Banner header while flag maintenance_banner is enabled: its `message` attribute
+ * when that is short printable ASCII, else "maintenance". Undefined while the flag is off.
+ */
+export function bannerOf(flags: Flags): string | undefined {
+  if (!isEnabled(flags, BANNER_FLAG)) return undefined;
+  const message = flags[BANNER_FLAG]?.message;
+  return typeof message === "string" && BANNER_TEXT.test(message) ? message : DEFAULT_BANNER;
+}
 
 function json(status: number, value: unknown, headers?: Record<string, string>): Reply {
   const reply = { status, contentType: JSON_TYPE, body: JSON.stringify(value) };
@@ -72,9 +92,11 @@ export function createApp(options: AppOptions): Server {
     })
     .set({ version: options.version }, 1);
 
+  const flags = options.flags ?? NO_FLAGS;
   const routes = new Map<string, () => Reply>([
     ["/health", () => json(200, { status: "ok" })],
     ["/version", () => json(200, { version: options.version })],
+    ["/flags", () => json(200, flags.current())],
     ["/metrics", () => ({ status: 200, contentType: CONTENT_TYPE, body: registry.render() })],
   ]);
 
@@ -93,6 +115,9 @@ export function createApp(options: AppOptions): Server {
     } else {
       reply = handler();
     }
+    const banner = bannerOf(flags.current());
+    if (banner !== undefined)
+      reply = { ...reply, headers: { ...reply.headers, [BANNER_HEADER]: banner } };
     // recorded before the write, so a scrape never counts itself and counts are exact afterwards
     const labels = { method: METHODS.has(method) ? method : "other", route };
     requests.inc({ ...labels, status: String(reply.status) });

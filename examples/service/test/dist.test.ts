@@ -94,6 +94,17 @@ describe("node dist/server.js", () => {
     expect(exit.stderr).toBe('server: PORT must be an integer from 1 to 65535, got "70000"\n');
     expect(exit.stdout).toBe("");
   }, 30_000);
+
+  // how a bad release shows up on the local target: the service refuses its config and exits
+  it("exits 2 with one line on stderr for a bad LOG_LEVEL", async () => {
+    const exit = await start("server.js", { PORT: String(await freePort()), LOG_LEVEL: "loud" })
+      .exit;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toBe(
+      'server: LOG_LEVEL must be one of debug, info, warn, error, got "loud"\n',
+    );
+    expect(exit.stdout).toBe("");
+  }, 30_000);
 });
 
 describe("node dist/healthcheck.js", () => {

@@ -11,6 +11,7 @@ import type { Env } from "../src/config.js";
 import { main as healthcheck, probe, TIMEOUT_MS } from "../src/healthcheck.js";
 import { isEntryPoint, type Host } from "../src/host.js";
 import { main } from "../src/server.js";
+import { ok, startAgent, type FakeAgent } from "./support/flags.js";
 import { freePort, listening, startApp, stop, type Running } from "./support/http.js";
 
 /** The process as main sees it: env in, output and exit code captured, signals sent by the test. */
@@ -77,6 +78,34 @@ describe("server main", () => {
     expect(host.out).toBe("");
   });
 
+  it.each([
+    [{ LOG_LEVEL: "verbose" }, 'LOG_LEVEL must be one of debug, info, warn, error, got "verbose"'],
+    [
+      { FLAGS_URL: "localhost:2772" },
+      'FLAGS_URL must be an http or https URL, got "localhost:2772"',
+    ],
+    [
+      { FLAGS_REFRESH_SECONDS: "0" },
+      'FLAGS_REFRESH_SECONDS must be an integer from 1 to 3600, got "0"',
+    ],
+  ])("%j: one line on stderr and exit 2, nothing listens", async (env, message) => {
+    const port = await freePort();
+    const host = new TestHost({ PORT: String(port), ...env });
+    expect(await main(host, "127.0.0.1")).toBeUndefined();
+    expect(await host.exited).toBe(2);
+    expect(host.err).toBe(`server: ${message}\n`);
+    expect(host.out).toBe("");
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it("LOG_LEVEL=warn leaves out the info lines", async () => {
+    const { host, base } = await started({ PORT: String(await freePort()), LOG_LEVEL: "warn" });
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    host.send("SIGTERM");
+    expect(await host.exited).toBe(0);
+    expect(host.out).toBe("");
+  });
+
   it("exits 1 with one line when the port is taken", async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
@@ -134,6 +163,64 @@ describe("server main", () => {
     expect(answer.endsWith('{"status":"ok"}')).toBe(true);
     expect(await host.exited).toBe(0);
     socket.destroy();
+  });
+});
+
+describe("server main with FLAGS_URL", () => {
+  let agent: FakeAgent | undefined;
+
+  afterEach(async () => {
+    await agent?.close();
+    agent = undefined;
+  });
+
+  it("serves the agent's flags on /flags and refreshes them", async () => {
+    agent = await startAgent(ok({ maintenance_banner: { enabled: true, message: "soon" } }));
+    const { host, base } = await started({
+      PORT: String(await freePort()),
+      FLAGS_URL: agent.url(),
+      FLAGS_REFRESH_SECONDS: "1",
+    });
+    await expect
+      .poll(async () => (await fetch(`${base}/flags`)).json(), { timeout: 5_000, interval: 20 })
+      .toEqual({ maintenance_banner: { enabled: true, message: "soon" } });
+    expect((await fetch(`${base}/health`)).headers.get("maintenance-banner")).toBe("soon");
+    agent.answer = ok({ maintenance_banner: { enabled: false } });
+    await expect
+      .poll(async () => (await fetch(`${base}/health`)).headers.get("maintenance-banner"), {
+        timeout: 5_000,
+        interval: 50,
+      })
+      .toBeNull();
+    const lines = host.out
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ msg: "listening", flags: agent.url() });
+    expect(lines.filter((l) => l.msg === "flags updated").map((l) => l.enabled)).toEqual([
+      ["maintenance_banner"],
+      [],
+    ]);
+
+    host.send("SIGTERM");
+    expect(await host.exited).toBe(0);
+    const asked = agent.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(agent.requests).toHaveLength(asked); // stopped refreshing with the server
+  });
+
+  it("starts with all flags off when the agent is down, and says so once per refresh", async () => {
+    const flagsUrl = `http://127.0.0.1:${await freePort()}/applications/a/environments/e/configurations/f`;
+    const { host, base } = await started({ PORT: String(await freePort()), FLAGS_URL: flagsUrl });
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect(await (await fetch(`${base}/flags`)).json()).toEqual({});
+    await expect
+      .poll(() => host.out, { timeout: 5_000, interval: 20 })
+      .toContain("flags refresh failed");
+    const warnings = host.out.split("\n").filter((l) => l.includes('"level":"warn"'));
+    expect(warnings).toHaveLength(1); // the next refresh is 30 s away
+    expect(JSON.parse(warnings[0] ?? "")).toMatchObject({ url: flagsUrl, flags: 0 });
+    expect(host.err).toBe("");
   });
 });
 

@@ -46,7 +46,7 @@ describe("exposition properties", () => {
   });
 });
 
-const KNOWN = ["/health", "/version", "/metrics"];
+const KNOWN = ["/health", "/version", "/flags", "/metrics"];
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 const requestArb = fc.record({

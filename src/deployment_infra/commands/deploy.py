@@ -85,8 +85,7 @@ def check_promotion(ctx: Context, ref: ServiceRef, image: Image) -> None:
     if required is None:
         return
     required_ref = ServiceRef.of(ctx.settings, required, ref.service)
-    entry = promotion.read(ctx.target.client("ssm", required_ref.region), required_ref, image)
-    reason = promotion.refusal(entry, image, required)
+    reason = promotion.gate(ctx.target.client("ssm", required_ref.region), required_ref, image)
     if reason is not None:
         raise InfraError(f"refused: {reason}; nothing changed")
 
@@ -194,8 +193,8 @@ def releases(env: str, *, target: str, as_json: bool, limit: int) -> int:
         ui.detail(f"{env}: no releases yet (infra deploy --env {env} --image REPO:TAG)")
         return 0
     ui.table(
-        f"{env}: releases of {ref.name} (newest last; * = current)",
-        ["", "id", "action", "version", "outcome", "time", "actor", "detail"],
+        f"{env}: releases of {ref.name}, newest last (* = live; details: --json)",
+        ["", "id", "action", "version", "outcome", "time (UTC)", "actor"],
         [
             (
                 "*" if r.id == current else "",
@@ -203,9 +202,8 @@ def releases(env: str, *, target: str, as_json: bool, limit: int) -> int:
                 r.action,
                 r.version,
                 r.outcome,
-                r.time,
+                r.time[:16].replace("T", " "),
                 r.actor,
-                r.detail[:60],
             )
             for r in found
         ],

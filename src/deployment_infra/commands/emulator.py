@@ -25,12 +25,19 @@ def start(as_json: bool) -> int:
 
 
 def stop(as_json: bool) -> int:
-    emu = _emulator()
+    from deployment_infra.deploy.runtime import LocalRuntime
+
+    s = settings_mod.load()
+    emu = Emulator(s.run_dir, s.emulator_port)
     stopped = emu.stop()
+    # The reference service instances the local target runs as the emulated services' tasks go too.
+    services = LocalRuntime(s).stop_all()
     if as_json:
-        print_json({"stopped": stopped, "port": emu.port})
+        print_json({"stopped": stopped, "port": emu.port, "services_stopped": services})
     else:
         ui.ok("emulator stopped" if stopped else f"no emulator started by infra on port {emu.port}")
+        if services:
+            ui.ok(f"stopped {services} local service instance(s)")
     return 0
 
 

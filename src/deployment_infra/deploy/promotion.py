@@ -106,3 +106,8 @@ def refusal(entry: IntegrationRecord | None, image: Image, required_env: str) ->
     if entry.outcome != PASSED:
         return f"{image.reference} {entry.outcome} integration tests in {required_env} ({entry.time})"
     return None
+
+
+def gate(ssm: Any, required: ServiceRef, image: Image) -> str | None:
+    """Why `image` may not leave `required`'s environment for the next one; None when it may."""
+    return refusal(read(ssm, required, image), image, required.environment)
