@@ -1,5 +1,6 @@
 """The workflow model behind Property 1 (expressions, GitHub's job semantics, triggers) and the
-promises .github/workflows/ci.yml and ci-reusable.yml make (pins, permissions, timeouts, split)."""
+promises .github/workflows/ci.yml and ci-reusable.yml make (pins, permissions, timeouts, split);
+the CD workflows' own promises are in test_cd_workflows.py, their pins here."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from deployment_infra.ci.workflow_model import (
     load_yaml,
     simulate,
     triggered,
+    violations,
 )
 from tests.conftest import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
 OURS = ("ci.yml", "ci-reusable.yml")
+CD = ("cd.yml", "rollback.yml", "preview.yml")  # pinned like CI, to the very same commits
 USES = r"^\s*(?:-\s+)?uses:\s*(\S+?)@(\S+)"  # a step's or job's `uses:`, not the comments
 INTEGRATION_MARK = re.compile(r"@pytest\.mark\.integration|^pytestmark\b.*\bintegration", re.MULTILINE)
 OK = {"success": True, "failure": False, "cancelled": False, "always": True}
@@ -152,6 +155,49 @@ def test_triggers(tmp_path: Path, on: str, event: str, ref: str, expected: bool)
     assert triggered(wf, event, ref) is expected
 
 
+RUN_ON_CI = "{workflow_run: {workflows: [ci], types: [completed], branches: [main]}}"
+
+
+@pytest.mark.parametrize(
+    ("on", "event", "payload", "expected"),
+    [
+        (
+            RUN_ON_CI,
+            "workflow_run",
+            {"action": "completed", "workflow_run": {"name": "ci", "head_branch": "main"}},
+            True,
+        ),
+        (RUN_ON_CI, "workflow_run", {"action": "requested", "workflow_run": {"name": "ci"}}, False),
+        (RUN_ON_CI, "workflow_run", {"action": "completed", "workflow_run": {"name": "other"}}, False),
+        (RUN_ON_CI, "workflow_run", {"workflow_run": {"name": "ci", "head_branch": "feature/x"}}, False),
+        (RUN_ON_CI, "workflow_run", {}, True),  # what the payload does not say may match
+        ("{pull_request: {}}", "pull_request", {"action": "closed"}, False),  # default types
+        ("{pull_request: {types: [closed]}}", "pull_request", {"action": "closed"}, True),
+        ("{pull_request: {types: [opened]}}", "pull_request", {"action": "synchronize"}, False),
+    ],
+)
+def test_triggers_read_the_payload(
+    tmp_path: Path, on: str, event: str, payload: dict[str, Any], expected: bool
+) -> None:
+    wf = load(write(tmp_path, f"on: {on}\njobs:\n  a: {{runs-on: x, steps: [{{run: 'true'}}]}}\n"))
+    assert triggered(wf, event, "refs/heads/main", payload) is expected
+
+
+def test_a_payload_the_scenario_omits_is_unknown_so_the_job_may_run(tmp_path: Path) -> None:
+    text = "on: workflow_run\njobs:\n  deploy:\n    if: github.event.workflow_run.conclusion == 'success'\n"
+    wf = load(write(tmp_path, text + "    runs-on: x\n    steps: [{run: infra deploy --env prod}]\n"))
+    outcomes = {"deploy": "success"}
+    blind = simulate(wf, Scenario("workflow_run", "refs/heads/main", False, outcomes))
+    red = {"event": {"workflow_run": {"conclusion": "failure"}}}
+    assert blind.ran == {"deploy"} and blind.upstream == {}
+    assert violations(wf, blind) == [  # ... and then the property fails: a gap cannot hide a hole
+        "deploy ran although the triggering run's conclusion=unknown, the triggering run's "
+        "event=unknown, the triggering run's head_branch=unknown",
+        "deploy ran without a staging integration job among its needs",
+    ]
+    assert simulate(wf, Scenario("workflow_run", "refs/heads/main", False, outcomes, red)).ran == set()
+
+
 @pytest.mark.parametrize(
     ("jobs", "message"),
     [
@@ -191,7 +237,7 @@ def doc(name: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("name", OURS)
+@pytest.mark.parametrize("name", OURS + CD)
 def test_every_action_is_pinned_to_a_full_sha_with_its_release_tag(name: str) -> None:
     uses = re.findall(USES + r"(.*)", (WORKFLOWS / name).read_text(encoding="utf-8"), re.MULTILINE)
     assert uses
@@ -200,9 +246,9 @@ def test_every_action_is_pinned_to_a_full_sha_with_its_release_tag(name: str) ->
         assert re.fullmatch(r"\s*# v\d+\.\d+\.\d+", comment), f"{action}@{ref}: no '# vX.Y.Z'"
 
 
-def test_both_workflows_pin_the_same_commit_of_each_action() -> None:
+def test_our_workflows_pin_the_same_commit_of_each_action() -> None:
     pins: dict[str, set[str]] = {}
-    for name in OURS:
+    for name in OURS + CD:
         for action, ref in re.findall(USES, (WORKFLOWS / name).read_text(encoding="utf-8"), re.MULTILINE):
             pins.setdefault(action, set()).add(ref)
     assert {a: r for a, r in pins.items() if len(r) > 1} == {}

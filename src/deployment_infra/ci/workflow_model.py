@@ -12,6 +12,10 @@ know (an unparseable condition, a secret, hashFiles) is taken the permissive way
 run, the gate's step passes. So a gap in the model can only make the property fail, never hide a
 hole. `violations` is Property 1: a build/push/deploy job runs only after lint, test and security
 succeeded, and ci-gate succeeds only if every job it needs succeeded.
+
+A CD workflow (cd.yml) starts on `workflow_run` of CI: there a deploy may run only if the triggering
+run (the scenario's `github.event.workflow_run`) concluded success for a push to main, and a
+production deploy only after the staging integration jobs (`infra integration record`) it needs.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 import yaml
 
 from deployment_infra.ci import workflow_expr as expr
+from deployment_infra.ci.workflow_triggers import starts
 
 REQUIRED = ("lint", "test", "security")
 GATE = "ci-gate"
@@ -44,6 +49,9 @@ EVENTS = (
 _RELEASE_NAME = re.compile(r"build|push|deploy|release|publish", re.IGNORECASE)
 _RELEASE_USES = ("docker/build-push-action", "aws-actions/amazon-ecr-login", "aws-actions/amazon-ecs-deploy")
 _RELEASE_RUN = re.compile(r"infra\s+ci\s+build|infra\s+(deploy|apply|up)\b|docker\s+(buildx\s+build|push)")
+_PROD_RUN = re.compile(r"--env[\s=]+[\"']?prod\b")
+_STAGING_CHECK_RUN = re.compile(r"infra\s+integration\s+record\b")
+DEPLOY_BRANCH = "main"  # CD deploys only what CI passed for a push to this branch
 
 
 class WorkflowError(ValueError):
@@ -89,6 +97,7 @@ class JobSpec:
     steps: tuple[StepSpec, ...]
     uses: str  # a job that calls a reusable workflow
     env: dict[str, str]
+    environment: str = ""  # the GitHub environment's name (may be a `${{ }}` expression)
 
     @property
     def is_gate(self) -> bool:
@@ -104,6 +113,17 @@ class JobSpec:
         if any(s.uses.startswith(_RELEASE_USES) or _RELEASE_RUN.search(s.run) for s in self.steps):
             return True
         return bool(self.uses)  # a reusable workflow call could do anything
+
+    @property
+    def is_production(self) -> bool:
+        """Acts on production: in the GitHub environment "production"/"prod" or runs with --env prod."""
+        named = self.environment.lower() in ("production", "prod")
+        return named or any(_PROD_RUN.search(s.run) for s in self.steps)
+
+    @property
+    def checks_staging(self) -> bool:
+        """Records the staging integration outcome that production's gate reads."""
+        return any(_STAGING_CHECK_RUN.search(s.run) for s in self.steps)
 
 
 @dataclass(frozen=True)
@@ -134,6 +154,10 @@ def _condition(value: Any) -> str | None:
     return None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _environment(value: Any) -> str:
+    return str(value.get("name") or "") if isinstance(value, dict) else "" if value is None else str(value)
+
+
 def _shell(job: dict[str, Any], doc: dict[str, Any]) -> str:
     for scope in (job, doc):
         shell = ((scope.get("defaults") or {}).get("run") or {}).get("shell")
@@ -155,8 +179,12 @@ def load(path: Path) -> Workflow:
     triggers: dict[str, Any] = {str(e): None for e in ([on] if isinstance(on, str) else on or [])}
     if isinstance(on, dict):
         triggers = {str(k): v for k, v in on.items()}
-    call = triggers.get("workflow_call") or {}
-    inputs = {k: v["default"] for k, v in (call.get("inputs") or {}).items() if "default" in (v or {})}
+    inputs = {
+        k: v["default"]
+        for trigger in ("workflow_call", "workflow_dispatch")
+        for k, v in ((triggers.get(trigger) or {}).get("inputs") or {}).items()
+        if "default" in (v or {})
+    }
     jobs: dict[str, JobSpec] = {}
     for jid, job in doc["jobs"].items():
         if not isinstance(job, dict):
@@ -183,6 +211,7 @@ def load(path: Path) -> Workflow:
             steps=steps,
             uses=str(job.get("uses") or ""),
             env=_str_map(job.get("env")),
+            environment=_environment(job.get("environment")),
         )
     wf = Workflow(path, triggers, jobs, _str_map(doc.get("env")), inputs)
     return Workflow(path, triggers, jobs, wf.env, inputs, _topological(wf))
@@ -216,6 +245,9 @@ class Scenario:
     ref: str
     cancelled: bool  # the run was cancelled (concurrency, a person) while jobs were pending
     outcomes: dict[str, str]  # per job: how it ends if it runs and the model does not execute it
+    # more of the github context: "event" (the payload: action, workflow_run, pull_request, inputs),
+    # "repository"; what it leaves out is unknown to the model (a condition reading it may hold)
+    github: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,37 +255,19 @@ class Run:
     triggered: bool
     results: dict[str, str]  # success, failure, cancelled or skipped
     ran: frozenset[str]
+    upstream: dict[str, Any] | None = None  # the triggering run of a `workflow_run` event, as known
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    out = re.escape(pattern).replace(r"\*\*", ".*").replace(r"\*", "[^/]*").replace(r"\?", ".")
-    return re.compile(out + "$")
+def _strict(value: Any) -> Any:
+    """Nested payload objects as Strict: a property the scenario does not give is unknown."""
+    if isinstance(value, dict):
+        return expr.Strict({str(k): _strict(v) for k, v in value.items()})
+    return [_strict(v) for v in value] if isinstance(value, list) else value
 
 
-def _branch_filter(spec: Any, branch: str, key: str) -> bool:
-    if not isinstance(spec, dict):
-        return True
-    if key in spec:
-        ok = False
-        for p in map(str, spec[key] or []):  # in order: a later `!pattern` excludes again
-            if p.startswith("!"):
-                ok = ok and not _glob(p[1:]).match(branch)
-            else:
-                ok = ok or bool(_glob(p).match(branch))
-        return ok
-    if f"{key}-ignore" in spec:
-        return not any(_glob(str(p)).match(branch) for p in spec[f"{key}-ignore"] or [])
-    return not (key == "branches" and ("tags" in spec or "tags-ignore" in spec))
-
-
-def triggered(wf: Workflow, event: str, ref: str) -> bool:
-    """Whether the workflow starts on this event (paths filters are taken as matching)."""
-    if "workflow_call" in wf.triggers:
-        return True
-    if event not in wf.triggers:
-        return False
-    branch = "main" if event == "pull_request" else ref.removeprefix("refs/heads/")
-    return _branch_filter(wf.triggers[event], branch, "branches")
+def triggered(wf: Workflow, event: str, ref: str, payload: dict[str, Any] | None = None) -> bool:
+    """Whether the workflow starts on this event (workflow_triggers.starts)."""
+    return starts(wf.triggers, event, ref, payload)
 
 
 def _status(ancestors: Iterable[str], results: dict[str, str], cancelled: bool) -> dict[str, bool]:
@@ -279,22 +293,26 @@ def condition_holds(condition: str | None, contexts: dict[str, Any], status: dic
 
 
 def simulate(wf: Workflow, sc: Scenario) -> Run:
-    if not triggered(wf, sc.event, sc.ref):
+    payload = sc.github.get("event") or {}
+    if not triggered(wf, sc.event, sc.ref, payload):
         return Run(False, {}, frozenset())
     results: dict[str, str] = {}
     ran: set[str] = set()
-    github = expr.Strict(event_name=sc.event, ref=sc.ref, ref_name=sc.ref.rsplit("/", 1)[-1])
+    ref_name = sc.ref.rsplit("/", 1)[-1]
+    github = _strict({**sc.github, "event_name": sc.event, "ref": sc.ref, "ref_name": ref_name})
+    inputs = {**wf.inputs, **(payload.get("inputs") or {})} if sc.event == "workflow_dispatch" else wf.inputs
+    upstream = dict(payload.get("workflow_run") or {}) if sc.event == "workflow_run" else None
     for jid in wf.order:
         job = wf.jobs[jid]
         needs = expr.Strict({n: expr.Strict(result=results[n], outputs=expr.Strict()) for n in job.needs})
-        contexts = {"github": github, "needs": needs, "inputs": expr.Strict(wf.inputs)}
+        contexts = {"github": github, "needs": needs, "inputs": expr.Strict(inputs)}
         status = _status(wf.ancestors(jid), results, sc.cancelled)
         if not condition_holds(job.condition, contexts, status):
             results[jid] = "skipped"
             continue
         ran.add(jid)
         results[jid] = _execute(wf, job, contexts, sc.cancelled) if job.is_gate else sc.outcomes[jid]
-    return Run(True, results, frozenset(ran))
+    return Run(True, results, frozenset(ran), upstream)
 
 
 # the gate's result depends only on its job and contexts: runs repeat them, bash need not
@@ -354,6 +372,16 @@ def _execute_steps(wf: Workflow, job: JobSpec, contexts: dict[str, Any], cancell
     return "failure" if failed else "success"
 
 
+def _upstream_not_passed(upstream: dict[str, Any]) -> list[str]:
+    """Why the triggering CI run does not show this commit passed CI on a push to the deploy branch."""
+    expected = {"conclusion": "success", "event": "push", "head_branch": DEPLOY_BRANCH}
+    return [
+        f"the triggering run's {key}={upstream.get(key, 'unknown')}"
+        for key, want in expected.items()
+        if upstream.get(key) != want
+    ]
+
+
 def structure_violations(wf: Workflow) -> list[str]:
     """What must hold whatever happens: the stages exist and the gate needs every job."""
     out = [f"no {r!r} job" for r in REQUIRED if r not in wf.jobs]
@@ -365,14 +393,27 @@ def structure_violations(wf: Workflow) -> list[str]:
 
 
 def violations(wf: Workflow, run: Run) -> list[str]:
-    """Property 1 on one run: release jobs only after lint, test and security succeeded; the gate
-    succeeds only if every job it (transitively) needs succeeded."""
+    """Property 1 on one run: release jobs only after lint, test and security succeeded (in a CD
+    workflow: the triggering CI run did), production ones only after staging integration jobs among
+    their needs succeeded; the gate succeeds only if every job it (transitively) needs succeeded."""
     out: list[str] = []
     for jid in sorted(run.ran):
-        if wf.jobs[jid].is_release:
+        job = wf.jobs[jid]
+        if not job.is_release:
+            continue
+        if run.upstream is not None and not set(REQUIRED) <= set(wf.jobs):
+            bad = _upstream_not_passed(run.upstream)
+        else:
             bad = [f"{r}={run.results.get(r, 'absent')}" for r in REQUIRED if run.results.get(r) != "success"]
-            if bad:
-                out.append(f"{jid} ran although {', '.join(bad)}")
+        if bad:
+            out.append(f"{jid} ran although {', '.join(bad)}")
+        if job.is_production:
+            checks = sorted(a for a in wf.ancestors(jid) if wf.jobs[a].checks_staging)
+            if not checks:
+                out.append(f"{jid} ran without a staging integration job among its needs")
+            failed = [f"{a}={run.results[a]}" for a in checks if run.results[a] != "success"]
+            if failed:
+                out.append(f"{jid} ran although {', '.join(failed)}")
     if run.results.get(GATE) == "success":
         bad = [f"{j}={run.results[j]}" for j in sorted(wf.ancestors(GATE)) if run.results[j] != "success"]
         if bad:
