@@ -31,6 +31,7 @@ START_TIMEOUT_S = 60.0
 # hashicorp/aws provider's `endpoints` block names; boto3 uses the same single URL.
 PROVIDER_ENDPOINT_SERVICES: tuple[str, ...] = (
     "acm",
+    "appconfig",
     "applicationautoscaling",
     "backup",
     "budgets",

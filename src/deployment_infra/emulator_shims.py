@@ -26,6 +26,8 @@ DATA_SHIM_MODULES = (
     "deployment_infra.emulator_shims_monitoring",
     "deployment_infra.emulator_shims_budgets",
     "deployment_infra.emulator_shims_inventory",
+    "deployment_infra.emulator_shims_appconfig",
+    "deployment_infra.emulator_shims_ecs",
 )
 
 SHIMS: dict[str, Shim] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from deployment_infra.deploy.service import ServiceRef
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
 from tests.conftest import REPO, copy_project, run_infra
+from tests.support.appconfig import create_setup
 from tests.support.ecs_service import create_service, running_task_definition
 
 REGION = "af-south-1"
@@ -239,3 +241,44 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
     assert snapshot() == before
+
+
+def test_flags_differ_per_environment_and_change_without_a_redeploy(world: dict[str, Any]) -> None:
+    """The same image in dev and staging reads its own environment's AppConfig flags through the agent
+    address (FLAGS_URL, localhost:2772 in a task; the local runtime's stand-in here)."""
+    appconfig = world["target"].client("appconfig", REGION)
+    urls = {}
+    for env in ("dev", "staging"):
+        setup = create_setup(appconfig, app=f"ngapp-{env}", environments=(env,))
+        setup.deploy(env, setup.publish({"maintenance_banner": {"enabled": False}}))
+        agent_path = f"applications/ngapp-{env}/environments/{env}/configurations/flags"
+        set_config = infra(
+            world,
+            "config",
+            "set",
+            "--env",
+            env,
+            f"FLAGS_URL=http://localhost:2772/{agent_path}",
+            "FLAGS_REFRESH_SECONDS=1",
+        )
+        assert set_config.returncode == 0, set_config.stderr
+        assert infra_json(world, "deploy", "--env", env, "--image", "ngapp/api:flags-1")["succeeded"]
+        process = LocalRuntime(world["settings"]).running(world["refs"][env])
+        assert process is not None
+        urls[env] = process.url
+
+    enabled = infra(
+        world, "flags", "enable", "--env", "dev", "maintenance_banner", "--attr", "message=back soon"
+    )
+    assert enabled.returncode == 0, enabled.stderr
+
+    def banner(env: str) -> str | None:
+        return httpx.get(f"{urls[env]}/health", timeout=5).headers.get("maintenance-banner")
+
+    deadline = time.monotonic() + 30
+    while banner("dev") is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert banner("dev") == "back soon"
+    assert banner("staging") is None  # same code, staging's flags are off
+    assert httpx.get(f"{urls['dev']}/flags", timeout=5).json()["maintenance_banner"]["enabled"] is True
+    assert live_version(world, "dev") == live_version(world, "staging") == "flags-1"  # no redeploy in between

@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +25,14 @@ import httpx
 
 from deployment_infra.deploy.ecs import container_environment
 from deployment_infra.deploy.service import ServiceRef
-from deployment_infra.emulator import free_port
+from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.errors import InfraError
 from deployment_infra.settings import Settings
 
 START_TIMEOUT_S = 10.0
+# Where the AWS AppConfig agent sidecar answers inside a task; FLAGS_URL points there on AWS. Locally
+# the runtime maps it to the agent stand-in (envs/flags_agent.py) reading the emulator's AppConfig.
+AGENT_ADDRESS = "http://localhost:2772/"
 STOP_TIMEOUT_S = 12.0  # the service drains for up to 10 s on SIGTERM
 
 
@@ -63,6 +67,7 @@ class LocalRuntime:
 
     def __init__(self, settings: Settings, service_dir: Path | None = None) -> None:
         self.state_dir = settings.run_dir / "services"
+        self.emulator_url = Emulator(settings.run_dir, settings.emulator_port).url
         # INFRA_REFERENCE_SERVICE_DIR: another checkout of examples/service (tests run copies of the project)
         override = os.environ.get("INFRA_REFERENCE_SERVICE_DIR")
         self.service_dir = service_dir or (
@@ -95,6 +100,9 @@ class LocalRuntime:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log = (self.state_dir / f"{ref.name}.log").open("ab")
         env = {"PATH": os.environ.get("PATH", ""), **environment, "PORT": str(port)}
+        flags_url = env.get("FLAGS_URL", "")
+        if flags_url.startswith(AGENT_ADDRESS):
+            env["FLAGS_URL"] = self.agent(ref.region) + flags_url[len(AGENT_ADDRESS) - 1 :]
         child = subprocess.Popen(
             ["node", str(server)],
             cwd=self.service_dir,
@@ -130,8 +138,59 @@ class LocalRuntime:
             os.kill(process.pid, signal.SIGKILL)
         return True
 
+    def agent(self, region: str) -> str:
+        """Base URL of the AppConfig agent stand-in for `region`, started when not running."""
+        state = self.state_dir / "agents" / f"{region}.json"
+        try:
+            data = json.loads(state.read_text(encoding="utf-8"))
+            if _alive(int(data["pid"])):
+                return f"http://127.0.0.1:{int(data['port'])}"
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        state.parent.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        log = (state.parent / f"{region}.log").open("ab")
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "deployment_infra.envs.flags_agent",
+                "--port",
+                str(port),
+                "--region",
+                region,
+                "--endpoint-url",
+                self.emulator_url,
+                "--poll-seconds",
+                "1",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+            start_new_session=True,
+        )
+        log.close()
+        state.write_text(json.dumps({"pid": child.pid, "port": port}), encoding="utf-8")
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and child.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"{url}/", timeout=1.0)  # any answer (404) means it listens
+                return url
+            time.sleep(0.1)
+        raise InfraError(
+            f"the AppConfig agent stand-in did not start (see {state.parent / (region + '.log')})"
+        )
+
     def stop_all(self) -> int:
         stopped = 0
+        for state in (
+            sorted((self.state_dir / "agents").glob("*.json")) if (self.state_dir / "agents").is_dir() else []
+        ):
+            with contextlib.suppress(OSError, ValueError, KeyError, ProcessLookupError):
+                os.kill(int(json.loads(state.read_text(encoding="utf-8"))["pid"]), signal.SIGTERM)
+            state.unlink(missing_ok=True)
         for path in sorted(self.state_dir.glob("*.json")) if self.state_dir.is_dir() else []:
             name = path.stem
             project, _, rest = name.partition("-")
