@@ -56,10 +56,11 @@ tf-fmt:
 	terraform fmt -check -recursive terraform
 
 # Unit, property, monitoring and rotation tests run through `infra ci test --path .` (coverage gate:
-# ci/coverage.json); then the integration tests (emulator) and terraform test of every module.
+# ci/coverage.json); then the integration tests (emulator) and terraform test of every module, on two
+# workers, a file per worker at a time (each worker has its own emulator; most of the time is waiting).
 pytest: $(STAMP) tools
 	$(BIN)/infra ci test --path .
-	$(BIN)/python -m pytest tests/integration tests/terraform
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/integration tests/terraform
 
 # promtool, prometheus, amtool and alertmanager for tests/monitoring/, and the PostgreSQL server
 # binaries for the backup and rotation tests, buildah for the image build (Debian/Ubuntu packages),
