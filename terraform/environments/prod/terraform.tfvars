@@ -21,3 +21,4 @@ cache_nodes                 = 3
 final_snapshots             = true
 # Cost guardrail: monthly budget of the environment's tagged costs, in USD.
 monthly_budget_usd = 2500
+flags_bake_minutes = 10 # a flag change in prod is watched for 10 minutes before it counts

@@ -128,6 +128,11 @@ module "service" {
   alb_access_logs_bucket_name = "${local.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
   deletion_protection         = var.deletion_protection
   release_parameter_prefix    = "/${var.project}/${var.environment}"
+
+  appconfig_agent = {
+    configuration_path = module.flags.agent_path
+    configuration_arn  = module.flags.configuration_arn
+  }
 }
 
 resource "aws_route53_record" "service" {

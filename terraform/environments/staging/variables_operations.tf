@@ -73,3 +73,15 @@ variable "budget_alert_emails" {
   default     = []
   nullable    = false
 }
+
+variable "flags_bake_minutes" {
+  type        = number
+  description = "Minutes AppConfig watches a feature-flag change before it counts as deployed (and could still roll it back). 0 outside prod."
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.flags_bake_minutes >= 0 && var.flags_bake_minutes <= 1440 && floor(var.flags_bake_minutes) == var.flags_bake_minutes
+    error_message = "flags_bake_minutes must be a whole number from 0 to 1440."
+  }
+}

@@ -121,3 +121,22 @@ resource "aws_iam_role_policy" "task" {
   role   = aws_iam_role.task.id
   policy = each.value
 }
+
+# The AppConfig agent sidecar runs with the task role: it may read this environment's flags only.
+data "aws_iam_policy_document" "appconfig" {
+  for_each = var.appconfig_agent == null ? {} : { agent = var.appconfig_agent.configuration_arn }
+
+  statement {
+    sid       = "ReadFeatureFlags"
+    actions   = ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"]
+    resources = [each.value]
+  }
+}
+
+resource "aws_iam_role_policy" "appconfig" {
+  for_each = data.aws_iam_policy_document.appconfig
+
+  name   = "appconfig-agent"
+  role   = aws_iam_role.task.id
+  policy = each.value.json
+}

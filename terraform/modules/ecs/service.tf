@@ -29,7 +29,7 @@ resource "aws_ecs_service" "this" {
   network_configuration {
     subnets          = var.private_subnet_ids
     security_groups  = [aws_security_group.service.id]
-    assign_public_ip = false
+    assign_public_ip = var.assign_public_ip
   }
 
   # Cloud Map registration (SRV records: task IP + container port) lets Prometheus find every task.

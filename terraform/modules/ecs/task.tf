@@ -21,7 +21,7 @@ locals {
     readonlyRootFilesystem = var.readonly_root_filesystem
     user                   = var.container_user
     # Sorted so the JSON, and therefore the plan, does not change with map ordering.
-    environment = [for k in sort(keys(var.environment_variables)) : { name = k, value = var.environment_variables[k] }]
+    environment = [for k in sort(keys(local.app_environment)) : { name = k, value = local.app_environment[k] }]
     secrets     = [for k in sort(keys(var.secrets)) : { name = k, valueFrom = var.secrets[k] }]
     # A read-only root still needs somewhere to write temporary files.
     mountPoints = var.readonly_root_filesystem ? [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }] : []
@@ -44,6 +44,31 @@ locals {
     linuxParameters = { initProcessEnabled = true }
   }
 
+  # The service reads its feature flags from the AppConfig agent sidecar, which polls AppConfig.
+  app_environment = merge(
+    var.environment_variables,
+    var.appconfig_agent == null ? {} : { FLAGS_URL = "http://localhost:2772${var.appconfig_agent.configuration_path}" },
+  )
+
+  agent_containers = var.appconfig_agent == null ? [] : [{
+    name                   = "appconfig-agent"
+    image                  = var.appconfig_agent.image
+    essential              = false # the service keeps its last flags (or none) without it
+    readonlyRootFilesystem = true
+    environment = [
+      { name = "PREFETCH_LIST", value = var.appconfig_agent.configuration_path },
+      { name = "SERVICE_REGION", value = local.region },
+    ]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = local.region
+        awslogs-stream-prefix = "appconfig-agent"
+      }
+    }
+  }]
+
   # Empty lists and nulls are dropped: ECS omits them when it returns the definition, so keeping
   # them would show a diff on every plan.
   app_container = { for k, v in local.app_container_all : k => v if v != null && try(length(v) > 0, true) }
@@ -57,7 +82,7 @@ resource "aws_ecs_task_definition" "this" {
   memory                   = var.memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
-  container_definitions    = jsonencode([local.app_container])
+  container_definitions    = jsonencode(concat([local.app_container], local.agent_containers))
   # Older revisions stay registered: `infra deploy` registers its own revisions of this family
   # and a rollback must be able to return to any of them.
   skip_destroy = true

@@ -70,6 +70,13 @@ variable "private_subnet_ids" {
   }
 }
 
+variable "assign_public_ip" {
+  type        = bool
+  description = "Give tasks a public IP so they reach ECR and AWS APIs without NAT (pass public subnets as private_subnet_ids then; throwaway preview environments only). The service security group still admits the ALB only."
+  default     = false
+  nullable    = false
+}
+
 variable "allowed_ingress_cidrs" {
   type        = list(string)
   description = "IPv4 CIDR blocks that may reach the ALB on ports 80 and 443."

@@ -188,3 +188,21 @@ variable "task_role_policy_json" {
     error_message = "task_role_policy_json must be null or a JSON IAM policy document with a Statement."
   }
 }
+
+variable "appconfig_agent" {
+  type = object({
+    configuration_path = string
+    configuration_arn  = string
+    image              = optional(string, "public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x")
+  })
+  description = "Run the AWS AppConfig agent as a sidecar and point the app at it: `configuration_path` (\"/applications/<app>/environments/<env>/configurations/<profile>\", the flags module's agent_path) becomes FLAGS_URL=http://localhost:2772<path>; `configuration_arn` (that configuration's ARN) is what the task role may read. null: no agent, no flags."
+  default     = null
+
+  validation {
+    condition = var.appconfig_agent == null || (
+      can(regex("^/applications/[^/]+/environments/[^/]+/configurations/[^/]+$", var.appconfig_agent.configuration_path))
+      && can(regex("^arn:aws[a-z-]*:appconfig:[a-z0-9-]+:[0-9]{12}:application/[a-z0-9]+/environment/[a-z0-9]+/configuration/[a-z0-9]+$", var.appconfig_agent.configuration_arn))
+    )
+    error_message = "appconfig_agent.configuration_path must be /applications/<app>/environments/<env>/configurations/<profile>, and configuration_arn arn:<partition>:appconfig:<region>:<account>:application/<id>/environment/<id>/configuration/<id>."
+  }
+}

@@ -2,6 +2,12 @@
 # AWS AppConfig feature flags of one environment
 ################################################################################
 
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
 locals {
   # AppConfig's feature-flag document (format version "1"): definitions under "flags", the
   # environment's values under "values".

@@ -47,3 +47,8 @@ output "agent_path" {
   description = "Path of the flags on the AppConfig agent (http://localhost:2772 + this), the service's FLAGS_URL."
   value       = "/applications/${aws_appconfig_application.this.name}/environments/${aws_appconfig_environment.this.name}/configurations/${aws_appconfig_configuration_profile.this.name}"
 }
+
+output "configuration_arn" {
+  description = "ARN of this environment's flags configuration (application/<id>/environment/<id>/configuration/<id>), what the AppConfig agent reads; for the task role's policy."
+  value       = "arn:${data.aws_partition.current.partition}:appconfig:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:application/${aws_appconfig_application.this.id}/environment/${aws_appconfig_environment.this.environment_id}/configuration/${aws_appconfig_configuration_profile.this.configuration_profile_id}"
+}

@@ -851,3 +851,50 @@ run "rejects_single_public_subnet" {
 
   expect_failures = [var.public_subnet_ids]
 }
+
+run "appconfig_agent_sidecar" {
+  command = plan
+
+  variables {
+    appconfig_agent = {
+      configuration_path = "/applications/ngapp-dev/environments/dev/configurations/flags"
+      configuration_arn  = "arn:aws:appconfig:af-south-1:123456789012:application/abc1234/environment/def5678/configuration/ghi9012"
+    }
+  }
+
+  assert {
+    condition     = [for c in jsondecode(aws_ecs_task_definition.this.container_definitions) : c.name] == ["app", "appconfig-agent"]
+    error_message = "The agent must run beside the app."
+  }
+
+  assert {
+    condition = contains(
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment,
+      { name = "FLAGS_URL", value = "http://localhost:2772/applications/ngapp-dev/environments/dev/configurations/flags" }
+    )
+    error_message = "The app must read its flags from the agent."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[1].essential == false
+    error_message = "The agent must not be essential: the service keeps working without flags."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.appconfig) == 1
+    error_message = "The task role must be allowed to read the flags."
+  }
+}
+
+run "appconfig_agent_path_is_validated" {
+  command = plan
+
+  variables {
+    appconfig_agent = {
+      configuration_path = "/flags"
+      configuration_arn  = "arn:aws:appconfig:af-south-1:123456789012:application/a/environment/b/configuration/c"
+    }
+  }
+
+  expect_failures = [var.appconfig_agent]
+}
