@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from deployment_infra import ui
+from deployment_infra import cli_deploy, ui
+from deployment_infra.cli_options import EnvOpt, JsonOpt, TargetName, TargetOpt, YesOpt
+from deployment_infra.commands.config import config_app
+from deployment_infra.commands.flags import flags_app
+from deployment_infra.commands.preview import preview_app
 from deployment_infra.errors import InfraError
 
 # typer >= 0.29 vendors click; take its exception classes from wherever typer gets them
@@ -73,30 +76,10 @@ ci_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ci_app, name="ci")
-
-
-class TargetName(StrEnum):
-    local = "local"
-    aws = "aws"
-
-
-EnvOpt = Annotated[
-    str,
-    typer.Option("--env", "-e", help="Environment: a directory under terraform/environments/ (e.g. dev)."),
-]
-TargetOpt = Annotated[
-    TargetName,
-    typer.Option(
-        "--target",
-        "-t",
-        envvar="INFRA_TARGET",
-        help="local = the embedded emulator (default); aws = real AWS with your credentials.",
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-YesOpt = Annotated[
-    bool, typer.Option("--yes", "-y", help="Confirm destructive actions on protected environments.")
-]
+app.add_typer(preview_app, name="preview")  # defined with its commands in commands/preview.py
+app.add_typer(config_app, name="config")  # defined with its commands in commands/config.py
+app.add_typer(flags_app, name="flags")  # defined with its commands in commands/flags.py
+cli_deploy.register(app)  # deploy, rollback, releases, smoke, integration
 
 
 @app.command()

@@ -66,11 +66,22 @@ def count_actions(plan: dict[str, Any]) -> dict[str, int]:
 class Stack:
     """Operations on environment `env` through `target`."""
 
-    def __init__(self, settings: Settings, target: Target, env: EnvironmentSettings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        target: Target,
+        env: EnvironmentSettings,
+        *,
+        state_key: str | None = None,
+        work_name: str | None = None,
+    ) -> None:
+        """`state_key` and `work_name` override the environment's defaults (state key
+        environments/<name>/terraform.tfstate, work dir .infra/<target>/<name>): previews use them."""
         self.settings = settings
         self.target = target
         self.env = env
-        self.work = WorkDir.of(settings, target, env.name)
+        self.state_key = state_key
+        self.work = WorkDir.of(settings, target, work_name or env.name)
         self._runner: tf.Terraform | None = None
 
     # -- setup ---------------------------------------------------------------------------
@@ -90,7 +101,10 @@ class Stack:
         runner = terraform_for(
             self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}"
         )
-        init_if_changed(runner, self.work, hcl_assignments(backend.config_for(self.env.name, self.target)))
+        config = backend.config_for(self.env.name, self.target)
+        if self.state_key is not None:
+            config["key"] = self.state_key
+        init_if_changed(runner, self.work, hcl_assignments(config))
         self.work.write_json(self.work.var_file, self.variables())
         self._runner = runner
         return runner

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from deployment_infra import ui
-from deployment_infra.bootstrap import bootstrap
+from deployment_infra.bootstrap import Backend, bootstrap
 from deployment_infra.commands.common import confirm_destruction, context, show_violations, stack
 from deployment_infra.commands.plan import describe
 from deployment_infra.errors import InfraError
@@ -22,28 +22,42 @@ def up(env: str, target: str, yes: bool) -> int:
     st = stack(ctx, env)
     ctx.target.prepare()
     backend = bootstrap(ctx.settings, ctx.target).backend
-    outcome = st.plan(backend=backend)
-    if outcome.violations:
-        show_violations(outcome.violations)
-        ui.error(f"plan for {env} refused by the policy gate: nothing applied")
+    if converge(st, backend, yes) is None:
         return 1
-    if not outcome.has_changes:
-        ui.ok(f"{env} is up to date: nothing to apply")
-    else:
-        deletes = outcome.changes.get("delete", 0) + outcome.changes.get("replace", 0)
-        if deletes:
-            confirm_destruction(st, f"The plan destroys or replaces {deletes} resources", yes)
-        ui.ok(f"gate passed: {describe(outcome)}")
-        st.apply()
     summary(st)
     ui.ok(f"{env} is up ({time.monotonic() - started:.0f}s)")
     return 0
 
 
+def converge(st: Stack, backend: Backend, yes: bool) -> bool | None:
+    """plan -> gate -> apply for `st`: True when it applied changes, False when there were none,
+    None when the gate refused the plan (nothing applied). Shared by `up` and `preview up`."""
+    env = st.env.name
+    outcome = st.plan(backend=backend)
+    if outcome.violations:
+        show_violations(outcome.violations)
+        ui.error(f"plan for {env} refused by the policy gate: nothing applied")
+        return None
+    if not outcome.has_changes:
+        ui.ok(f"{env} is up to date: nothing to apply")
+        return False
+    deletes = outcome.changes.get("delete", 0) + outcome.changes.get("replace", 0)
+    if deletes:
+        confirm_destruction(st, f"The plan destroys or replaces {deletes} resources", yes)
+    ui.ok(f"gate passed: {describe(outcome)}")
+    st.apply()
+    return True
+
+
 def down(env: str, target: str, yes: bool) -> int:
     """Destroy every resource of the environment (its state key stays, empty)."""
     ctx = context(target)
-    st = stack(ctx, env)
+    return destroy(stack(ctx, env), yes)
+
+
+def destroy(st: Stack, yes: bool) -> int:
+    """Destroy every resource in `st`'s state (0), or say what is left (1). Shared with `preview down`."""
+    env, target = st.env.name, st.target.name
     confirm_destruction(st, "`down` destroys every resource", yes)
     try:
         st.runner(bootstrap_missing=False)
