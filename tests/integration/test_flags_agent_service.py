@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,16 +23,14 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.ci import node
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
-from tests.conftest import REPO
 from tests.support.appconfig import Setup, create_setup
+from tests.support.reference_service import compile_service
 
 pytestmark = pytest.mark.integration
 
 REGION = "af-south-1"
-SERVICE = REPO / "examples" / "service"
 VERSION = "7d1e0f2"
 PATH = "/applications/ngapp/environments/{env}/configurations/flags"
 
@@ -74,20 +71,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def server_js(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert shutil.which("node"), "node is not on PATH: Node.js 20 is needed for examples/service"
-    failed = node.ensure_installed(SERVICE, "install")
-    assert failed is None, f"npm ci in examples/service failed: {failed}"
-    out = tmp_path_factory.mktemp("service")
-    done = subprocess.run(
-        [str(node.bin_dir(SERVICE) / "tsc"), "-p", "tsconfig.build.json", "--outDir", str(out / "dist")],
-        cwd=SERVICE,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    shutil.copy2(SERVICE / "package.json", out / "package.json")
-    return out / "dist" / "server.js"
+    return compile_service(tmp_path_factory.mktemp("service"))
 
 
 @pytest.fixture(scope="module")

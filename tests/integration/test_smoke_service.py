@@ -5,7 +5,6 @@ loopback port with PORT and APP_VERSION, exactly as the task definition runs it.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -14,32 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from deployment_infra.ci import node
 from deployment_infra.deploy.smoke import CONFIG_FILE, load_smoke_config, run_smoke
 from deployment_infra.emulator import free_port
 from tests.conftest import REPO
+from tests.support.reference_service import compile_service
 
-SERVICE = REPO / "examples" / "service"
 VERSION = "3f9c2ab"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """server.js and its modules, with the package.json that makes node load them as ES modules."""
-    assert shutil.which("node"), "node is not on PATH: Node.js 20 is needed for examples/service"
-    failed = node.ensure_installed(SERVICE, "install")
-    assert failed is None, f"npm ci in examples/service failed: {failed}"
-    out = tmp_path_factory.mktemp("service")
-    done = subprocess.run(
-        [str(node.bin_dir(SERVICE) / "tsc"), "-p", "tsconfig.build.json", "--outDir", str(out / "dist")],
-        cwd=SERVICE,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    shutil.copy2(SERVICE / "package.json", out / "package.json")
-    return out / "dist" / "server.js"
+    return compile_service(tmp_path_factory.mktemp("service"))
 
 
 @pytest.fixture
