@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 from importlib import import_module
 from typing import Any
+from urllib.parse import unquote
 
 Shim = Callable[[], None]
 
@@ -42,6 +43,28 @@ def shim(name: str) -> Callable[[Shim], Shim]:
         return func
 
     return register
+
+
+def backend_store(backend: Any, name: str) -> dict[Any, Any]:
+    """A dict kept on a moto backend under `name` (reset with the backend): a shim's own state."""
+    value: dict[Any, Any] | None = getattr(backend, name, None)
+    if value is None:
+        value = {}
+        setattr(backend, name, value)
+    return value
+
+
+def request_body(response: Any) -> dict[str, Any]:
+    """The JSON body of the request a moto response object is handling ({} when empty)."""
+    body = response.body
+    if isinstance(body, bytes):
+        body = body.decode()
+    return dict(json.loads(body)) if body else {}
+
+
+def uri_parameter(response: Any, name: str) -> str:
+    """A URI parameter of the request, by its name in the API model's URI template."""
+    return unquote(str((getattr(response, "uri_match", None) or {})[name]))
 
 
 def apply_all() -> list[str]:

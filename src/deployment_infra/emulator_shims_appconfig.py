@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote
 
-from deployment_infra.emulator_shims import shim
+from deployment_infra.emulator_shims import backend_store, request_body, shim, uri_parameter
 from deployment_infra.emulator_shims_appconfig_model import (
     EXTRA_URL_PATHS,
     PREDEFINED_STRATEGIES,
@@ -37,27 +36,6 @@ def _error(code: str, message: str) -> Exception:
     error: Any = JsonRESTError(code, message)
     error.code = STATUS[code]
     return error  # type: ignore[no-any-return]
-
-
-def _store(backend: Any, name: str) -> dict[Any, Any]:
-    """Per-backend dict kept on moto's backend (reset with it)."""
-    value: dict[Any, Any] | None = getattr(backend, name, None)
-    if value is None:
-        value = {}
-        setattr(backend, name, value)
-    return value
-
-
-def _body(response: Any) -> dict[str, Any]:
-    body = response.body
-    if isinstance(body, bytes):
-        body = body.decode()
-    return dict(json.loads(body)) if body else {}
-
-
-def _uri(response: Any, name: str) -> str:
-    """A URI parameter of the request, by its name in the API model's URI template."""
-    return unquote(str((getattr(response, "uri_match", None) or {})[name]))
 
 
 def _arn(backend: Any, resource: str) -> str:
@@ -110,7 +88,9 @@ def _appconfig_list_applications() -> None:
 
 def _environments(backend: Any, app_id: str) -> dict[str, dict[str, Any]]:
     backend.get_application(app_id)  # ResourceNotFoundException for an unknown application
-    environments: dict[str, dict[str, Any]] = _store(backend, "_shim_environments").setdefault(app_id, {})
+    environments: dict[str, dict[str, Any]] = backend_store(backend, "_shim_environments").setdefault(
+        app_id, {}
+    )
     return environments
 
 
@@ -129,7 +109,11 @@ def _appconfig_environments() -> None:
     original_delete_application = AppConfigBackend.delete_application
 
     def create_environment(self: Any) -> tuple[str, dict[str, Any]]:
-        backend, app_id, params = self.appconfig_backend, _uri(self, "ApplicationId"), _body(self)
+        backend, app_id, params = (
+            self.appconfig_backend,
+            uri_parameter(self, "ApplicationId"),
+            request_body(self),
+        )
         environments = _environments(backend, app_id)
         environment = {
             "ApplicationId": app_id,
@@ -146,17 +130,21 @@ def _appconfig_environments() -> None:
 
     def get_environment(self: Any) -> str:
         return json.dumps(
-            _environment(self.appconfig_backend, _uri(self, "ApplicationId"), _uri(self, "EnvironmentId"))
+            _environment(
+                self.appconfig_backend,
+                uri_parameter(self, "ApplicationId"),
+                uri_parameter(self, "EnvironmentId"),
+            )
         )
 
     def list_environments(self: Any) -> str:
-        environments = _environments(self.appconfig_backend, _uri(self, "ApplicationId"))
+        environments = _environments(self.appconfig_backend, uri_parameter(self, "ApplicationId"))
         return json.dumps({"Items": list(environments.values())})
 
     def update_environment(self: Any) -> str:
-        params = _body(self)
+        params = request_body(self)
         environment = _environment(
-            self.appconfig_backend, _uri(self, "ApplicationId"), _uri(self, "EnvironmentId")
+            self.appconfig_backend, uri_parameter(self, "ApplicationId"), uri_parameter(self, "EnvironmentId")
         )
         for key in ("Name", "Description", "Monitors"):
             if params.get(key) is not None:
@@ -166,20 +154,20 @@ def _appconfig_environments() -> None:
     def delete_environment(self: Any) -> tuple[str, dict[str, Any]]:
         backend, app_id, env_id = (
             self.appconfig_backend,
-            _uri(self, "ApplicationId"),
-            _uri(self, "EnvironmentId"),
+            uri_parameter(self, "ApplicationId"),
+            uri_parameter(self, "EnvironmentId"),
         )
         _environment(backend, app_id, env_id)
         del _environments(backend, app_id)[env_id]
-        _store(backend, "_shim_deployments").pop((app_id, env_id), None)
+        backend_store(backend, "_shim_deployments").pop((app_id, env_id), None)
         backend.tagger.delete_all_tags_for_resource(
             _arn(backend, f"application/{app_id}/environment/{env_id}")
         )
         return NO_CONTENT
 
     def delete_application(self: Any, app_id: str) -> None:
-        for env_id in list(_store(self, "_shim_environments").pop(app_id, {})):
-            _store(self, "_shim_deployments").pop((app_id, env_id), None)
+        for env_id in list(backend_store(self, "_shim_environments").pop(app_id, {})):
+            backend_store(self, "_shim_deployments").pop((app_id, env_id), None)
             self.tagger.delete_all_tags_for_resource(_arn(self, f"application/{app_id}/environment/{env_id}"))
         original_delete_application(self, app_id)
 
@@ -197,7 +185,7 @@ def _appconfig_environments() -> None:
 def _strategy(backend: Any, strategy_id: str) -> dict[str, Any]:
     if strategy_id in PREDEFINED_STRATEGIES:
         return dict(PREDEFINED_STRATEGIES[strategy_id])
-    strategy: dict[str, Any] | None = _store(backend, "_shim_strategies").get(strategy_id)
+    strategy: dict[str, Any] | None = backend_store(backend, "_shim_strategies").get(strategy_id)
     if strategy is None:
         raise _error("ResourceNotFoundException", f"Deployment strategy {strategy_id} not found")
     return strategy
@@ -215,7 +203,7 @@ def _appconfig_deployment_strategies() -> None:
     _add_url_paths()
 
     def create_deployment_strategy(self: Any) -> tuple[str, dict[str, Any]]:
-        backend, params = self.appconfig_backend, _body(self)
+        backend, params = self.appconfig_backend, request_body(self)
         strategy = {
             "Id": new_id(),
             "Name": params["Name"],
@@ -226,29 +214,29 @@ def _appconfig_deployment_strategies() -> None:
             "FinalBakeTimeInMinutes": int(params.get("FinalBakeTimeInMinutes") or 0),
             "ReplicateTo": params.get("ReplicateTo") or "NONE",
         }
-        _store(backend, "_shim_strategies")[strategy["Id"]] = strategy
+        backend_store(backend, "_shim_strategies")[strategy["Id"]] = strategy
         backend.tag_resource(_arn(backend, f"deploymentstrategy/{strategy['Id']}"), params.get("Tags") or {})
         return _created(strategy)
 
     def get_deployment_strategy(self: Any) -> str:
-        return json.dumps(_strategy(self.appconfig_backend, _uri(self, "DeploymentStrategyId")))
+        return json.dumps(_strategy(self.appconfig_backend, uri_parameter(self, "DeploymentStrategyId")))
 
     def list_deployment_strategies(self: Any) -> str:
-        custom = list(_store(self.appconfig_backend, "_shim_strategies").values())
+        custom = list(backend_store(self.appconfig_backend, "_shim_strategies").values())
         return json.dumps({"Items": [*map(dict, PREDEFINED_STRATEGIES.values()), *custom]})
 
     def update_deployment_strategy(self: Any) -> str:
-        params = _body(self)
-        strategy = _custom_strategy(self.appconfig_backend, _uri(self, "DeploymentStrategyId"))
+        params = request_body(self)
+        strategy = _custom_strategy(self.appconfig_backend, uri_parameter(self, "DeploymentStrategyId"))
         for key in (*STRATEGY_FIELDS, "GrowthType"):
             if params.get(key) is not None:
                 strategy[key] = params[key]
         return json.dumps(strategy)
 
     def delete_deployment_strategy(self: Any) -> tuple[str, dict[str, Any]]:
-        backend, strategy_id = self.appconfig_backend, _uri(self, "DeploymentStrategyId")
+        backend, strategy_id = self.appconfig_backend, uri_parameter(self, "DeploymentStrategyId")
         _custom_strategy(backend, strategy_id)
-        del _store(backend, "_shim_strategies")[strategy_id]
+        del backend_store(backend, "_shim_strategies")[strategy_id]
         backend.tagger.delete_all_tags_for_resource(_arn(backend, f"deploymentstrategy/{strategy_id}"))
         return NO_CONTENT
 
@@ -271,7 +259,9 @@ def _appconfig_deployment_strategies() -> None:
 
 def _deployments(backend: Any, app_id: str, env_id: str) -> list[dict[str, Any]]:
     _environment(backend, app_id, env_id)
-    deployments: list[dict[str, Any]] = _store(backend, "_shim_deployments").setdefault((app_id, env_id), [])
+    deployments: list[dict[str, Any]] = backend_store(backend, "_shim_deployments").setdefault(
+        (app_id, env_id), []
+    )
     return deployments
 
 
@@ -281,8 +271,8 @@ def _appconfig_deployments() -> None:
     _add_url_paths()
 
     def start_deployment(self: Any) -> tuple[str, dict[str, Any]]:
-        backend, params = self.appconfig_backend, _body(self)
-        app_id, env_id = _uri(self, "ApplicationId"), _uri(self, "EnvironmentId")
+        backend, params = self.appconfig_backend, request_body(self)
+        app_id, env_id = uri_parameter(self, "ApplicationId"), uri_parameter(self, "EnvironmentId")
         deployments = _deployments(backend, app_id, env_id)
         latest = params.get("LatestDeploymentNumber")
         if latest is not None and int(latest) != len(deployments):
@@ -312,8 +302,8 @@ def _appconfig_deployments() -> None:
         return _created(deployment)
 
     def _find(self: Any) -> dict[str, Any]:
-        app_id, env_id = _uri(self, "ApplicationId"), _uri(self, "EnvironmentId")
-        number = _uri(self, "DeploymentNumber")
+        app_id, env_id = uri_parameter(self, "ApplicationId"), uri_parameter(self, "EnvironmentId")
+        number = uri_parameter(self, "DeploymentNumber")
         deployments = _deployments(self.appconfig_backend, app_id, env_id)
         if not number.isdigit() or not 1 <= int(number) <= len(deployments):
             raise _error("ResourceNotFoundException", f"Deployment {number} not found")
@@ -327,7 +317,7 @@ def _appconfig_deployments() -> None:
         return json.dumps(_find(self)), {"status": 202}
 
     def list_deployments(self: Any) -> str:
-        app_id, env_id = _uri(self, "ApplicationId"), _uri(self, "EnvironmentId")
+        app_id, env_id = uri_parameter(self, "ApplicationId"), uri_parameter(self, "EnvironmentId")
         deployments = _deployments(self.appconfig_backend, app_id, env_id)
         return json.dumps({"Items": [deployment_summary(d) for d in reversed(deployments)]})
 
@@ -349,7 +339,7 @@ def _appconfig_hosted_versions() -> None:
 
     def list_hosted_configuration_versions(self: Any) -> str:
         profile = self.appconfig_backend.get_configuration_profile(
-            _uri(self, "ApplicationId"), _uri(self, "ConfigurationProfileId")
+            uri_parameter(self, "ApplicationId"), uri_parameter(self, "ConfigurationProfileId")
         )
         versions = [profile.config_versions[n] for n in sorted(profile.config_versions, reverse=True)]
         return json.dumps({"Items": [version_summary(v) for v in versions]})
@@ -358,7 +348,7 @@ def _appconfig_hosted_versions() -> None:
         latest = self.headers.get("Latest-Version-Number")
         if latest is not None:
             profile = self.appconfig_backend.get_configuration_profile(
-                _uri(self, "ApplicationId"), _uri(self, "ConfigurationProfileId")
+                uri_parameter(self, "ApplicationId"), uri_parameter(self, "ConfigurationProfileId")
             )
             current = max(profile.config_versions, default=0)
             if int(latest) != current:

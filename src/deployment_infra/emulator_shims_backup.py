@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from deployment_infra.emulator_shims import shim
+from deployment_infra.emulator_shims import backend_store, request_body, shim, uri_parameter
 
 # AWS answers GetBackupSelection with every condition operator, empty when unused.
 CONDITION_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
@@ -29,27 +29,6 @@ EXTRA_URL_PATHS = (
     "{0}/backup-jobs$",
     "{0}/backup-jobs/$",
 )
-
-
-def _store(backend: Any, name: str) -> dict[str, Any]:
-    """Per-backend dict kept on moto's backend (reset with it)."""
-    value: dict[str, Any] | None = getattr(backend, name, None)
-    if value is None:
-        value = {}
-        setattr(backend, name, value)
-    return value
-
-
-def _body(response: Any) -> dict[str, Any]:
-    body = response.body
-    if isinstance(body, bytes):
-        body = body.decode()
-    return dict(json.loads(body)) if body else {}
-
-
-def _uri(response: Any, name: str) -> str:
-    """A URI parameter of the request, by its name in the API model's URI template."""
-    return unquote(str((getattr(response, "uri_match", None) or {})[name]))
 
 
 def _add_url_paths() -> None:
@@ -134,14 +113,14 @@ def _backup_selections() -> None:
 
     def create_backup_selection(self: Any) -> str:
         backend = self.backup_backend
-        plan_id = _uri(self, "backupPlanId")
+        plan_id = uri_parameter(self, "backupPlanId")
         _live_plan(backend, plan_id)
-        params = _body(self)
+        params = request_body(self)
         selection = params.get("BackupSelection") or {}
         name = str(selection.get("SelectionName", ""))
         if not SELECTION_NAME.match(name) or not selection.get("IamRoleArn"):
             raise InvalidParameterValueException(msg="SelectionName and IamRoleArn are required")
-        selections = _store(backend, "infra_shim_selections")
+        selections = backend_store(backend, "infra_shim_selections")
         if any(
             s["BackupPlanId"] == plan_id and s["BackupSelection"]["SelectionName"] == name
             for s in selections.values()
@@ -158,8 +137,8 @@ def _backup_selections() -> None:
         return json.dumps({k: record[k] for k in ("SelectionId", "BackupPlanId", "CreationDate")})
 
     def _selection(self: Any) -> dict[str, Any]:
-        plan_id, selection_id = _uri(self, "backupPlanId"), _uri(self, "selectionId")
-        record = _store(self.backup_backend, "infra_shim_selections").get(selection_id)
+        plan_id, selection_id = uri_parameter(self, "backupPlanId"), uri_parameter(self, "selectionId")
+        record = backend_store(self.backup_backend, "infra_shim_selections").get(selection_id)
         if record is None or record["BackupPlanId"] != plan_id:
             raise ResourceNotFoundException(msg=f"Backup selection {selection_id} not found")
         return dict(record)
@@ -170,11 +149,11 @@ def _backup_selections() -> None:
 
     def delete_backup_selection(self: Any) -> str:
         record = _selection(self)
-        _store(self.backup_backend, "infra_shim_selections").pop(record["SelectionId"])
+        backend_store(self.backup_backend, "infra_shim_selections").pop(record["SelectionId"])
         return "{}"
 
     def list_backup_selections(self: Any) -> str:
-        plan_id = _uri(self, "backupPlanId")
+        plan_id = uri_parameter(self, "backupPlanId")
         _live_plan(self.backup_backend, plan_id)
         found = [
             {
@@ -184,13 +163,15 @@ def _backup_selections() -> None:
                 "CreationDate": r["CreationDate"],
                 "IamRoleArn": r["BackupSelection"]["IamRoleArn"],
             }
-            for r in _store(self.backup_backend, "infra_shim_selections").values()
+            for r in backend_store(self.backup_backend, "infra_shim_selections").values()
             if r["BackupPlanId"] == plan_id
         ]
         return json.dumps({"BackupSelectionsList": found})
 
     def delete_backup_plan(self: Any, backup_plan_id: str) -> tuple[str, str, float, str]:
-        if any(r["BackupPlanId"] == backup_plan_id for r in _store(self, "infra_shim_selections").values()):
+        if any(
+            r["BackupPlanId"] == backup_plan_id for r in backend_store(self, "infra_shim_selections").values()
+        ):
             raise InvalidRequestException(
                 msg="Related backup plan selections must be deleted prior to backup plan deletion"
             )
@@ -218,17 +199,17 @@ def _backup_vault_notifications() -> None:
     _add_url_paths()
 
     def put_backup_vault_notifications(self: Any) -> str:
-        vault = _vault(self.backup_backend, _uri(self, "backupVaultName"))
-        params = _body(self)
-        _store(self.backup_backend, "infra_shim_notifications")[vault.backup_vault_name] = {
+        vault = _vault(self.backup_backend, uri_parameter(self, "backupVaultName"))
+        params = request_body(self)
+        backend_store(self.backup_backend, "infra_shim_notifications")[vault.backup_vault_name] = {
             "SNSTopicArn": params["SNSTopicArn"],
             "BackupVaultEvents": list(params.get("BackupVaultEvents") or []),
         }
         return "{}"
 
     def get_backup_vault_notifications(self: Any) -> str:
-        vault = _vault(self.backup_backend, _uri(self, "backupVaultName"))
-        config = _store(self.backup_backend, "infra_shim_notifications").get(vault.backup_vault_name)
+        vault = _vault(self.backup_backend, uri_parameter(self, "backupVaultName"))
+        config = backend_store(self.backup_backend, "infra_shim_notifications").get(vault.backup_vault_name)
         if config is None:
             raise ResourceNotFoundException(
                 msg=f"Backup vault {vault.backup_vault_name} has no notifications"
@@ -238,8 +219,8 @@ def _backup_vault_notifications() -> None:
         )
 
     def delete_backup_vault_notifications(self: Any) -> str:
-        vault = _vault(self.backup_backend, _uri(self, "backupVaultName"))
-        _store(self.backup_backend, "infra_shim_notifications").pop(vault.backup_vault_name, None)
+        vault = _vault(self.backup_backend, uri_parameter(self, "backupVaultName"))
+        backend_store(self.backup_backend, "infra_shim_notifications").pop(vault.backup_vault_name, None)
         return "{}"
 
     cls: Any = BackupResponse
@@ -258,7 +239,7 @@ def _backup_vault_notifications() -> None:
 
 def _points(backend: Any, vault_name: str) -> dict[str, dict[str, Any]]:
     """Recovery points of a vault, by ARN."""
-    found: dict[str, dict[str, Any]] = _store(backend, "infra_shim_recovery_points").setdefault(
+    found: dict[str, dict[str, Any]] = backend_store(backend, "infra_shim_recovery_points").setdefault(
         vault_name, {}
     )
     return found
@@ -268,7 +249,7 @@ def _start_backup_job(self: Any) -> str:
     """StartBackupJob: the recovery point exists (COMPLETED) at once; no data is copied."""
     from moto.core.utils import unix_time
 
-    params = _body(self)
+    params = request_body(self)
     backend = self.backup_backend
     vault = _vault(backend, params["BackupVaultName"])
     now = unix_time()
@@ -303,13 +284,13 @@ def _backup_recovery_points() -> None:
     _add_url_paths()
 
     def list_recovery_points_by_backup_vault(self: Any) -> str:
-        vault = _vault(self.backup_backend, _uri(self, "backupVaultName"))
+        vault = _vault(self.backup_backend, uri_parameter(self, "backupVaultName"))
         found = list(_points(self.backup_backend, vault.backup_vault_name).values())
         return json.dumps({"RecoveryPoints": found})
 
     def _point(self: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        vault = _vault(self.backup_backend, _uri(self, "backupVaultName"))
-        arn = _uri(self, "recoveryPointArn")
+        vault = _vault(self.backup_backend, uri_parameter(self, "backupVaultName"))
+        arn = uri_parameter(self, "recoveryPointArn")
         in_vault = _points(self.backup_backend, vault.backup_vault_name)
         if arn not in in_vault:
             raise ResourceNotFoundException(msg=f"Recovery point {arn} not found")
@@ -330,7 +311,7 @@ def _backup_recovery_points() -> None:
                 msg="Backup vault cannot be deleted because it contains recovery points"
             )
         self.vaults.pop(backup_vault_name)
-        _store(self, "infra_shim_notifications").pop(backup_vault_name, None)
+        backend_store(self, "infra_shim_notifications").pop(backup_vault_name, None)
 
     def number_of_recovery_points(self: Any) -> int:
         backend = self.infra_shim_backend
@@ -381,8 +362,8 @@ def _backup_plan_lifecycle() -> None:
         return plan
 
     def update_backup_plan(self: Any) -> str:
-        plan = _live_plan(self.backup_backend, _uri(self, "backupPlanId"))
-        document = _body(self)["BackupPlan"]
+        plan = _live_plan(self.backup_backend, uri_parameter(self, "backupPlanId"))
+        document = request_body(self)["BackupPlan"]
         # Plan.__init__ fills the rule defaults and ids; reuse it on the new document
         fresh = Plan(
             backup_plan=document, creator_request_id=plan.creator_request_id, backend=self.backup_backend
