@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from deployment_infra.deploy import ecs as ecs_ops
@@ -51,7 +51,6 @@ class Outcome:
     smoke: SmokeReport | None = None
     duration_s: float = 0.0
     changed: bool = True
-    events: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -86,13 +86,11 @@ class LocalRuntime:
         return self.state_dir / f"{ref.name}.json"
 
     def running(self, ref: ServiceRef) -> LocalProcess | None:
-        path = self._state_file(ref)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            process = LocalProcess(int(data["pid"]), int(data["port"]), str(data["task_definition"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return process if _alive(process.pid) else None
+        return _recorded(self._state_file(ref))
+
+    def stop(self, ref: ServiceRef) -> bool:
+        """Stop the environment's local instance; True when one was running."""
+        return _stop_recorded(self._state_file(ref))
 
     def start(self, ref: ServiceRef, arn: str, environment: Mapping[str, str]) -> LocalProcess:
         server = self.ensure_built()
@@ -122,21 +120,6 @@ class LocalRuntime:
                 break
             time.sleep(0.1)
         return process  # whether it answers is for the smoke test to judge
-
-    def stop(self, ref: ServiceRef) -> bool:
-        """Stop the environment's local instance; True when one was running."""
-        process = self.running(ref)
-        self._state_file(ref).unlink(missing_ok=True)
-        if process is None:
-            return False
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        while _alive(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGKILL)
-        return True
 
     def agent(self, region: str) -> str:
         """Base URL of the AppConfig agent stand-in for `region`, started when not running."""
@@ -192,10 +175,7 @@ class LocalRuntime:
                 os.kill(int(json.loads(state.read_text(encoding="utf-8"))["pid"]), signal.SIGTERM)
             state.unlink(missing_ok=True)
         for path in sorted(self.state_dir.glob("*.json")) if self.state_dir.is_dir() else []:
-            name = path.stem
-            project, _, rest = name.partition("-")
-            environment, _, service = rest.rpartition("-")
-            stopped += self.stop(ServiceRef(project, environment, service, ""))
+            stopped += _stop_recorded(path)
         return stopped
 
     def ensure_built(self) -> Path:
@@ -222,6 +202,32 @@ class LocalRuntime:
                     f"building the reference service failed ({' '.join(command)}): {tail[0]}"
                 ) from exc
         return server
+
+
+def _recorded(path: Path) -> LocalProcess | None:
+    """The instance a state file records, if it still runs."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        process = LocalProcess(int(data["pid"]), int(data["port"]), str(data["task_definition"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return process if _alive(process.pid) else None
+
+
+def _stop_recorded(path: Path) -> bool:
+    """Stop (SIGTERM, SIGKILL after the drain time) the instance `path` records, and forget it."""
+    process = _recorded(path)
+    path.unlink(missing_ok=True)
+    if process is None:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while _alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGKILL)
+    return True
 
 
 def _alive(pid: int) -> bool:
