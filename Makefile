@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Each stage of `make test` is timed into .infra/timings/make-test.jsonl (bench/timer.py); `make bench`
+# reports the newest complete run. RUN_ID is fixed once per make invocation.
+RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)-$(shell echo $$PPID)
+TIMER   = $(BIN)/python -m bench.timer $(RUN_ID)
 
 .PHONY: demo test lint typecheck tf-fmt pytest bench clean help tools dashboards service security
 
@@ -34,20 +38,20 @@ demo: $(STAMP)
 # here, in make test and in .github/workflows/ci.yml. lint = ruff, ruff format, mypy, terraform fmt and
 # validate (every module and root), actionlint + shellcheck on .github/workflows.
 lint: $(STAMP) tools
-	$(BIN)/infra ci lint --path .
+	$(TIMER) lint -- $(BIN)/infra ci lint --path .
 
 # The reference TypeScript service through every stage: ESLint/Prettier/tsc, vitest with the coverage
 # gate (ci/coverage.json) and fast-check at 100 runs, secrets/dependency/IaC scans, buildah image build.
 service: $(STAMP) tools
-	$(BIN)/infra ci lint --path examples/service
-	$(BIN)/infra ci test --path examples/service
-	$(BIN)/infra ci security --path examples/service
-	$(BIN)/infra ci build --path examples/service
+	$(TIMER) service-lint -- $(BIN)/infra ci lint --path examples/service
+	$(TIMER) service-test -- $(BIN)/infra ci test --path examples/service
+	$(TIMER) service-security -- $(BIN)/infra ci security --path examples/service
+	$(TIMER) service-build -- $(BIN)/infra ci build --path examples/service
 
 # This repository's own scans (secrets against ci/secrets.baseline, checkov on terraform/ and the
 # workflows, bandit); dependency audits need the internet and say "not run" here.
 security: $(STAMP)
-	$(BIN)/infra ci security --path .
+	$(TIMER) security -- $(BIN)/infra ci security --path .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -56,11 +60,13 @@ tf-fmt:
 	terraform fmt -check -recursive terraform
 
 # Unit, property, monitoring and rotation tests run through `infra ci test --path .` (coverage gate:
-# ci/coverage.json); then the integration tests (emulator) and terraform test of every module, on two
-# workers, a file per worker at a time (each worker has its own emulator; most of the time is waiting).
+# ci/coverage.json); then the fault drills, the integration tests (emulator) and terraform test of
+# every module, on two workers, a file per worker at a time (each worker has its own emulator; most of
+# the time is waiting). The JUnit file gives `make bench` the serial sum of the test times.
 pytest: $(STAMP) tools
-	$(BIN)/infra ci test --path .
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests/integration tests/terraform
+	$(TIMER) unit -- $(BIN)/infra ci test --path .
+	$(TIMER) integration -- $(BIN)/python -m pytest -n 2 --dist loadfile \
+	  --junitxml=.infra/timings/integration-junit.xml tests/drills tests/integration tests/terraform
 
 # promtool, prometheus, amtool and alertmanager for tests/monitoring/, and the PostgreSQL server
 # binaries for the backup and rotation tests, buildah for the image build (Debian/Ubuntu packages),

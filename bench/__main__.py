@@ -5,6 +5,7 @@
 2. Cold `infra up --env dev` on a fresh emulator, then a no-op `infra plan` against a bare
    `terraform plan` of the same root (the gate and bookkeeping overhead).
 3. The local backup drill: restore time (logical and point-in-time) against taking the backup.
+4. `make test` wall time (bench/make_test.py): the newest complete run on record.
 Results are printed and written to docs/benchmarks.md.
 """
 
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 from bench.backup import bench_backup
+from bench.make_test import section as make_test_section
 from bench.plans import synthetic_plan
 from deployment_infra import policy
 from deployment_infra import settings as settings_mod
@@ -135,8 +137,10 @@ def infra(project: Path, env: dict[str, str], *args: str) -> float:
     return elapsed
 
 
-def bare_plan_seconds(project: Path, env: dict[str, str], name: str, out: Path) -> float:
-    """Baseline: the same plan by bare terraform, same root, data dir, backend and variables."""
+def bare_plan_seconds(
+    project: Path, env: dict[str, str], name: str, out: Path, *, apply: bool = False
+) -> float:
+    """Baseline: the same plan (and apply) by bare terraform, same root, data dir, backend, variables."""
     work = project / ".infra" / "local" / name
     tf_env = {
         **env,
@@ -145,6 +149,7 @@ def bare_plan_seconds(project: Path, env: dict[str, str], name: str, out: Path) 
         "AWS_SECRET_ACCESS_KEY": "testing",
         "TF_CLI_CONFIG_FILE": str(write_cli_config(project / ".infra")),
     }
+    root = project / "terraform" / "environments" / name
     start = time.perf_counter()
     subprocess.run(
         [
@@ -156,16 +161,24 @@ def bare_plan_seconds(project: Path, env: dict[str, str], name: str, out: Path) 
             "-out",
             str(out),
         ],
-        cwd=project / "terraform" / "environments" / name,
+        cwd=root,
         env=tf_env,
         capture_output=True,
         check=True,
     )
+    if apply:
+        subprocess.run(
+            ["terraform", "apply", "-input=false", "-lock-timeout=0s", str(out)],
+            cwd=root,
+            env=tf_env,
+            capture_output=True,
+            check=True,
+        )
     return time.perf_counter() - start
 
 
 def bench_up(lines: list[str], keep_plans: Path) -> None:
-    """Cold up, no-op plan (against bare terraform) and down, for dev then prod, on one emulator.
+    """Cold up, no-op plan and down, for dev then prod, on one emulator; bare terraform as baselines.
 
     dev's up is truly cold (emulator start, bootstrap, init); prod's reuses the emulator and the
     state bucket, as a second environment on a laptop would. The plan JSON each `up` gated is
@@ -219,8 +232,11 @@ def bench_up(lines: list[str], keep_plans: Path) -> None:
                 noop = infra(project, env, "plan", "--env", name)
                 bare = bare_plan_seconds(project, env, name, Path(tmp) / f"{name}.tfplan")
                 down = infra(project, env, "down", "--env", name, "--yes")
+                # the up's baseline: bare terraform plan + apply of the same root, from nothing again
+                bare_up = bare_plan_seconds(project, env, name, Path(tmp) / f"{name}-up.tfplan", apply=True)
                 rows += [
-                    f"| `infra up --env {name}` ({what}; {resources} resources) | {up:.1f} | - | - |",
+                    f"| `infra up --env {name}` ({what}; {resources} resources) | {up:.1f} "
+                    f"| bare `terraform plan -out` + `apply` {bare_up:.1f}s | {up / bare_up:.2f}x |",
                     f"| no-op `infra plan --env {name}` | {noop:.1f} "
                     f"| bare `terraform plan -out` {bare:.1f}s | {noop / bare:.2f}x |",
                     f"| `infra down --env {name}` | {down:.1f} | - | - |",
@@ -254,7 +270,10 @@ def bench_up(lines: list[str], keep_plans: Path) -> None:
         "## infra up / plan / down (embedded AWS)",
         "",
         "The no-op plan's overhead over bare terraform is `terraform show -json` (a second provider",
-        "start) plus the gate; both are needed to refuse a plan before it is applied.",
+        "start) plus the gate; both are needed to refuse a plan before it is applied. The up's baseline",
+        "is bare `terraform plan -out` + `apply` of the same root after `infra down` (init done, the",
+        "emulator and state bucket up): what `infra` adds is the emulator start and bootstrap (dev), the",
+        "plan JSON, the gate and the summary.",
         "",
         "| figure | seconds | baseline | ratio |",
         "|---|---:|---|---:|",
@@ -343,7 +362,25 @@ def machine() -> list[str]:
     ]
 
 
+MAKE_TEST_HEADING = "## `make test` wall time"
+
+
+def refresh_make_test_section() -> None:
+    """`python -m bench make-test`: rewrite only the last section (after a new `make test` run)."""
+    doc = REPO / "docs" / "benchmarks.md"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\n"
+    head = text.split(MAKE_TEST_HEADING, 1)[0].rstrip("\n") + "\n\n"
+    section = make_test_section(REPO)
+    print("\n".join(section))
+    doc.write_text(head + "\n".join(section) + "\n", encoding="utf-8")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["make-test"]:
+        refresh_make_test_section()
+        return
+    if sys.argv[1:]:
+        raise SystemExit("usage: python -m bench [make-test]")
     lines = [
         "# Benchmarks",
         "",
@@ -358,6 +395,7 @@ def main() -> None:
         bench_up(lines, Path(plans))
         bench_real_plan(lines, Path(plans) / "prod.json", "prod")
     bench_backup(lines)
+    lines += make_test_section(REPO)
     (REPO / "docs" / "benchmarks.md").write_text("\n".join(lines) + "\n")
     print(f"written to {REPO / 'docs' / 'benchmarks.md'}")
 
