@@ -184,8 +184,8 @@ def test_the_repository_configuration_is_reviewed() -> None:
     # fail closed: offline checkov gives no severity, so its default must block
     assert cfg.severity_for("checkov", "CKV_NEVER_SEEN") in ("high", "critical")
     assert all(s.reason for s in cfg.suppressions)
-    accepted = load_baseline(cfg.baselines["checkov"], "checkov")
-    assert accepted and all(a.reason for a in accepted)
+    # issue 9: every checkov finding is fixed or skipped inline (tests/unit/test_own_gates.py)
+    assert load_baseline(cfg.baselines["checkov"], "checkov") == ()
     doc, entries, refused = secrets.load_baseline(cfg.baselines["detect-secrets"])
     assert entries and not refused  # every entry audited as not a secret, with a reason
     assert all(e["is_secret"] is False and e["reason"].strip() for es in doc["results"].values() for e in es)

@@ -118,6 +118,11 @@ resource "aws_cloudfront_origin_access_control" "this" {
 ################################################################################
 
 resource "aws_cloudfront_distribution" "this" {
+  #checkov:skip=CKV_AWS_68: no web ACL yet: managed rule groups must be tuned on the API's real traffic before they may block, and each ACL and rule is billed monthly per environment (docs/ci.md, Own gates)
+  #checkov:skip=CKV2_AWS_47: no web ACL yet: managed rule groups must be tuned on the API's real traffic before they may block, and each ACL and rule is billed monthly per environment (docs/ci.md, Own gates)
+  #checkov:skip=CKV_AWS_86: logged through standard logging v2 (logging.tf: vended delivery into the af-south-1 log bucket); legacy logging_config cannot deliver to af-south-1
+  #checkov:skip=CKV_AWS_310: origin groups fail over only GET, HEAD and OPTIONS (never the API) and need a second copy of the static bucket, which every deploy rebuilds from the repository
+  #checkov:skip=CKV_AWS_374: the product serves its users wherever they connect from (travel, roaming); residency limits where data is stored, not who may load the public site
   enabled             = true
   comment             = "${var.name}: ${var.domain_name}"
   aliases             = [var.domain_name]

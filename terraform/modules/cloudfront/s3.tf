@@ -3,6 +3,10 @@
 ################################################################################
 
 resource "aws_s3_bucket" "static" {
+  #checkov:skip=CKV_AWS_18: every read goes through CloudFront (the bucket policy admits only its OAC), whose access logs land in the logs bucket; writes come only from deploys
+  #checkov:skip=CKV_AWS_144: public site content that every deploy uploads from the repository; versioning keeps overwritten objects, and a replica would be no origin of the distribution
+  #checkov:skip=CKV_AWS_145: public content (DataClassification public): SSE-S3 suffices, while SSE-KMS would need CloudFront's OAC in a key policy and a KMS call per origin fetch
+  #checkov:skip=CKV2_AWS_62: no consumer for object events: the static site changes only through deploys
   bucket        = local.static_bucket_name
   force_destroy = var.force_destroy
 
@@ -27,6 +31,29 @@ resource "aws_s3_bucket_versioning" "static" {
   versioning_configuration {
     status = "Enabled"
   }
+}
+
+# Every deploy overwrites objects of a versioned bucket: superseded versions stay recoverable for
+# 30 days, then expire instead of accumulating (and being billed) for ever.
+resource "aws_s3_bucket_lifecycle_configuration" "static" {
+  bucket = aws_s3_bucket.static.id
+
+  rule {
+    id     = "expire-superseded-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.static]
 }
 
 resource "aws_s3_bucket_public_access_block" "static" {
@@ -94,6 +121,10 @@ resource "aws_s3_bucket_policy" "static" {
 ################################################################################
 
 resource "aws_s3_bucket" "logs" {
+  #checkov:skip=CKV_AWS_18: this is the access-log bucket: logging it needs yet another bucket, and logging into itself loops
+  #checkov:skip=CKV_AWS_144: viewer IP addresses are personal data that residency keeps in af-south-1, the only AWS region in Africa; a replica elsewhere would move them abroad
+  #checkov:skip=CKV_AWS_145: SSE-S3 like the ALB's access logs: a customer key would need the log delivery service in its key policy, and who reads logs is decided by IAM and the bucket policy anyway
+  #checkov:skip=CKV2_AWS_62: no consumer for log object events: logs are read on demand and expire after log_retention_days
   bucket        = local.log_bucket_name
   force_destroy = var.force_destroy
 

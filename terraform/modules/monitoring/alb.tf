@@ -3,6 +3,7 @@
 ################################################################################
 
 resource "aws_lb_target_group" "grafana" {
+  #checkov:skip=CKV_AWS_378: TLS ends at the ALB's HTTPS listener; the ALB-to-Grafana hop stays inside the VPC, admitted by security group from the ALB only (main.tf, grafana_from_alb)
   name        = local.grafana_target_group_name
   vpc_id      = var.vpc_id
   target_type = "ip"

@@ -5,6 +5,8 @@
 resource "aws_cloudwatch_log_group" "this" {
   for_each = local.log_group_name
 
+  #checkov:skip=CKV_AWS_338: retention is the caller's log_retention_days (the environment roots pass flow_log_retention_days: 365 in prod); monitoring logs are operational and need no longer elsewhere
+
   name              = each.value
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn

@@ -3,6 +3,7 @@
 ################################################################################
 
 resource "aws_efs_file_system" "this" {
+  #checkov:skip=CKV2_AWS_18: backed up by the dr module's plan through tag selection: every environment root gives this module the BackupPlan tag (monitoring.tf), which checkov cannot follow
   creation_token   = var.name
   encrypted        = true
   kms_key_id       = var.kms_key_arn

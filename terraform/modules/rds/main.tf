@@ -87,6 +87,10 @@ resource "aws_db_parameter_group" "this" {
 ################################################################################
 
 resource "aws_db_instance" "this" {
+  #checkov:skip=CKV_AWS_118: enhanced monitoring is opt-in (monitoring_interval): Performance Insights (on by default) and the CloudWatch metrics the monitoring module alarms on watch the database; OS metrics cost log ingestion per instance
+  #checkov:skip=CKV_AWS_157: set per environment; the multi_az variable's validation requires it in prod, and a single-AZ dev or staging database halves their cost
+  #checkov:skip=CKV_AWS_293: set per environment from deletion_protection; the policy gate (DB-004) demands it in protected environments, and dev must stay deletable by infra down
+  #checkov:skip=CKV_AWS_161: the application and the rotation Lambda log in with the Secrets Manager credentials the module rotates; IAM authentication is an opt-in second login path (iam_database_authentication_enabled)
   identifier     = var.identifier
   engine         = "postgres"
   engine_version = var.engine_version
@@ -163,6 +167,11 @@ resource "aws_db_instance" "this" {
 
 resource "aws_db_instance" "replica" {
   for_each = local.replica_keys
+
+  #checkov:skip=CKV_AWS_118: enhanced monitoring is opt-in (monitoring_interval): Performance Insights (on by default) and the CloudWatch metrics the monitoring module alarms on watch the database; OS metrics cost log ingestion per instance
+  #checkov:skip=CKV_AWS_133: a replica holds no data of its own: the primary's automated backups (PITR, DB-001) and the dr module's backup plan cover it (see backup_retention_period below)
+  #checkov:skip=CKV_AWS_157: replicas serve reads and are re-created from the primary, which is the multi-AZ instance in prod; a multi-AZ replica would double its cost for no data safety
+  #checkov:skip=CKV_AWS_293: a replica holds nothing of its own and must stay deletable so that read_replica_count can be lowered in prod (see deletion_protection below)
 
   identifier = local.instance_identifiers[each.key]
   # The ARN, not the identifier: the provider requires it when db_subnet_group_name is set.

@@ -7,6 +7,8 @@
 resource "aws_cloudwatch_log_group" "this" {
   for_each = local.log_groups
 
+  #checkov:skip=CKV_AWS_338: retention is the caller's log_retention_days: statement and connection logs name users and client addresses, kept no longer than each environment needs (NDPA data minimisation)
+
   name              = each.value
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn

@@ -113,13 +113,13 @@ variable "master_secret_kms_key_arns" {
 
 variable "rotation_days" {
   type        = number
-  description = "Days between automatic rotations of each rotated secret (1-365)."
+  description = "Days between automatic rotations of each rotated secret (1-90: no credential lives longer than 90 days)."
   default     = 30
   nullable    = false
 
   validation {
-    condition     = var.rotation_days >= 1 && var.rotation_days <= 365 && floor(var.rotation_days) == var.rotation_days
-    error_message = "rotation_days must be a whole number from 1 to 365."
+    condition     = var.rotation_days >= 1 && var.rotation_days <= 90 && floor(var.rotation_days) == var.rotation_days
+    error_message = "rotation_days must be a whole number from 1 to 90."
   }
 }
 

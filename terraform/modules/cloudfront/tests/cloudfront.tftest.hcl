@@ -158,6 +158,11 @@ run "distribution_defaults" {
   }
 
   assert {
+    condition     = one(aws_s3_bucket_lifecycle_configuration.static.rule).noncurrent_version_expiration[0].noncurrent_days == 30 && one(aws_s3_bucket_lifecycle_configuration.static.rule).abort_incomplete_multipart_upload[0].days_after_initiation == 7
+    error_message = "the versioned static bucket must expire superseded versions after 30 days and abort stale uploads"
+  }
+
+  assert {
     condition     = !aws_s3_bucket.static.force_destroy && !aws_s3_bucket.logs.force_destroy
     error_message = "buckets must not be emptied on destroy unless force_destroy is set"
   }

@@ -666,7 +666,7 @@ run "rejects_values_above_range_and_malformed_arns" {
   variables {
     reader_role_arns            = ["arn:aws:iam::123456789012:user/alice"]
     admin_role_arns             = ["arn:aws:iam::123456789012:group/admins"]
-    rotation_days               = 366
+    rotation_days               = 91
     recovery_window_in_days     = 31
     kms_deletion_window_in_days = 31
     database_port               = 65536
