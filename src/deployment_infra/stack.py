@@ -14,7 +14,7 @@ from typing import Any
 
 import hcl2
 
-from deployment_infra import policy, ui
+from deployment_infra import lock_holders, policy, state_lock, ui
 from deployment_infra import terraform as tf
 from deployment_infra.bootstrap import Backend, known_backend
 from deployment_infra.errors import InfraError
@@ -83,6 +83,7 @@ class Stack:
         self.state_key = state_key
         self.work = WorkDir.of(settings, target, work_name or env.name)
         self._runner: tf.Terraform | None = None
+        self._backend_config: dict[str, object] | None = None
 
     # -- setup ---------------------------------------------------------------------------
     def runner(self, backend: Backend | None = None, *, bootstrap_missing: bool = True) -> tf.Terraform:
@@ -92,22 +93,51 @@ class Stack:
         """
         if self._runner is not None:
             return self._runner
+        config = self.backend_config(backend, bootstrap_missing=bootstrap_missing)
+        runner = terraform_for(
+            self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}"
+        )
+        runner.holder = lock_holders.HolderRecorder(
+            self.work.base / lock_holders.HOLDER_FILE, self.lock_ref().path, self.lock_ref().endpoint
+        )
+        init_if_changed(runner, self.work, hcl_assignments(config))
+        self.work.write_json(self.work.var_file, self.variables())
+        self._runner = runner
+        return runner
+
+    def backend_config(
+        self, backend: Backend | None = None, *, bootstrap_missing: bool = True
+    ) -> dict[str, object]:
+        """The S3 backend settings of this root (bucket, key, lock table, endpoints)."""
+        if self._backend_config is not None:
+            return self._backend_config
         self.target.prepare()
         if backend is None:
             backend = known_backend(self.settings, self.target, create=bootstrap_missing)
         if backend is None:
             name, where = self.env.name, self.target.name
             raise NotDeployedError(f"{name} has no state backend on {where} yet: run `infra up --env {name}`")
-        runner = terraform_for(
-            self.settings, self.target, self.env.path, self.work, f"environment {self.env.name}"
-        )
         config = backend.config_for(self.env.name, self.target)
         if self.state_key is not None:
             config["key"] = self.state_key
-        init_if_changed(runner, self.work, hcl_assignments(config))
-        self.work.write_json(self.work.var_file, self.variables())
-        self._runner = runner
-        return runner
+        self._backend_config = config
+        return config
+
+    def lock_ref(self) -> state_lock.LockRef:
+        """Where this root's state lock lives (needs the backend: bootstraps nothing)."""
+        config = self.backend_config(bootstrap_missing=False)
+        endpoints = config.get("endpoints")
+        return state_lock.LockRef(
+            environment=self.env.name,
+            target=self.target.name,
+            client=self.target.client,
+            bucket=str(config["bucket"]),
+            key=str(config["key"]),
+            region=str(config["region"]),
+            table=str(config["dynamodb_table"]) if config.get("dynamodb_table") else None,
+            endpoint=str(endpoints.get("s3", "")) if isinstance(endpoints, dict) else "",
+            work=self.work.base,
+        )
 
     def variables(self) -> dict[str, Any]:
         """Terraform variables from settings: identity, region, default tags, then overrides."""
@@ -148,7 +178,10 @@ class Stack:
         self.work.gate_file.unlink(missing_ok=True)  # an old verdict never covers a new plan
         ui.step(f"{self.env.name}: planning{' destruction' if destroy else ''} ({self.target.name})")
         self.work.write_json(self.work.var_file, {**self.variables(), **(overrides or {})})
-        runner.plan(self.work.plan_file, self.work.var_file, destroy=destroy)
+        try:
+            runner.plan(self.work.plan_file, self.work.var_file, destroy=destroy)
+        except tf.StateLockedError as exc:
+            raise state_lock.explain(self.lock_ref(), exc) from None
         plan = runner.show_json(self.work.plan_file)
         self.work.write_json(self.work.plan_json, plan)
         ctx = policy.PolicyContext.from_settings(self.settings, self.env.name)
@@ -198,6 +231,8 @@ class Stack:
         ui.step(f"{self.env.name}: applying the saved plan ({self.target.name})")
         try:
             runner.apply(self.work.plan_file)
+        except tf.StateLockedError as exc:
+            raise state_lock.explain(self.lock_ref(), exc) from None
         finally:
             # a saved plan can be applied once; drop it and its verdict either way
             self.work.plan_file.unlink(missing_ok=True)

@@ -7,10 +7,12 @@ timeout, and turns the common failures into one-line errors.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -18,8 +20,9 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from deployment_infra.aws_errors import describe_terraform_aws_error
 from deployment_infra.errors import InfraError
 
 MIN_VERSION = (1, 11)
@@ -38,9 +41,26 @@ class TerraformError(InfraError):
 class StateLockedError(TerraformError):
     """The state is locked by another run."""
 
-    def __init__(self, message: str, lock_id: str | None) -> None:
+    def __init__(
+        self, message: str, lock_id: str | None, who: str | None = None, created: str | None = None
+    ) -> None:
         super().__init__(message)
         self.lock_id = lock_id
+        self.who = who
+        self.created = created
+
+
+class LockHolderHook(Protocol):
+    """Told when a terraform command that takes the state lock starts (its pid) and ends."""
+
+    def started(self, verb: str, pid: int) -> None: ...
+
+    def ended(self) -> None: ...
+
+
+# Commands that take the state lock (force-unlock releases it; show/output/init only read).
+LOCKING_VERBS = frozenset({"plan", "apply", "destroy", "refresh", "import", "taint", "untaint"})
+INTERRUPT_GRACE_S = 30.0  # after a timeout: SIGINT (terraform saves state, drops the lock), then kill
 
 
 def find_mirror() -> Path | None:
@@ -127,6 +147,7 @@ class Terraform:
     progress: Progress | None = None
     timeout: float = float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
     what: str = ""  # how errors name this root, e.g. "environment dev"
+    holder: LockHolderHook | None = None  # told the pid of each command that takes the state lock
 
     def _environ(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -165,10 +186,17 @@ class Terraform:
 
         reader = threading.Thread(target=pump_err, daemon=True)
         reader.start()
-        timer = threading.Timer(self.timeout, proc.kill)
+        timer = threading.Timer(self.timeout, _interrupt, args=(proc,))
         timer.start()
         started = time.monotonic()
+        holder = self.holder if args[0] in LOCKING_VERBS else None
         try:
+            if holder is not None:
+                try:
+                    holder.started(args[0], proc.pid)
+                except Exception:
+                    _interrupt(proc)  # before it takes the lock, as far as it got
+                    raise
             for line in stdout:
                 out_lines.append(line)
                 if stream and self.progress and line.strip():
@@ -176,11 +204,18 @@ class Terraform:
             proc.wait()
         finally:
             timer.cancel()
+            if holder is not None:
+                holder.ended()
             reader.join(timeout=5)
         result = Result(proc.returncode, "".join(out_lines), "".join(err_tail))
+        what = self.what or str(self.root)
         if time.monotonic() - started >= self.timeout and proc.returncode != 0:
+            raise TerraformError(f"terraform {args[0]} on {what} timed out after {self.timeout:.0f}s")
+        if result.returncode < 0:  # killed: it could neither save its state nor drop its lock
+            name = signal.Signals(-result.returncode).name if -result.returncode in _SIGNALS else "a signal"
             raise TerraformError(
-                f"terraform {args[0]} on {self.what or self.root} timed out after {self.timeout:.0f}s"
+                f"terraform {args[0]} on {what} was killed ({name}) before it finished: its state lock "
+                "may be left behind; the next plan says whose it is and what to do"
             )
         if result.returncode not in ok_codes:
             raise classify_failure(args[0], result, self.what or str(self.root))
@@ -250,6 +285,21 @@ class Terraform:
         self.run(["force-unlock", "-force", "-no-color", lock_id])
 
 
+_SIGNALS = frozenset(s.value for s in signal.Signals)
+
+
+def _interrupt(proc: subprocess.Popen[str]) -> None:
+    """Stop terraform at its timeout: SIGINT first (it saves its state and drops the lock), kill
+    after INTERRUPT_GRACE_S."""
+    with contextlib.suppress(OSError):
+        proc.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + INTERRUPT_GRACE_S
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if proc.poll() is None:
+        proc.kill()
+
+
 _LOCK_ID = re.compile(r"ID:\s+([0-9a-fA-F-]{8,})")
 _LOCK_WHO = re.compile(r"Who:\s+(\S+)")
 _LOCK_WHEN = re.compile(r"Created:\s+(.+)")
@@ -266,6 +316,8 @@ def classify_failure(verb: str, result: Result, what: str) -> TerraformError:
             f"the state of {what} is locked by {who} since {when} (lock id {lock_id or '?'}): "
             "wait for that run to finish, then retry",
             lock_id,
+            who if _LOCK_WHO.search(text) else None,
+            when if _LOCK_WHEN.search(text) else None,
         )
     if re.search(r"connect(ion)? refused|dial tcp 127\.0\.0\.1:\d+", text):
         return TerraformError(
@@ -281,6 +333,8 @@ def classify_failure(verb: str, result: Result, what: str) -> TerraformError:
         return TerraformError(
             f"the saved plan of {what} is stale (state changed since): run `infra plan` again"
         )
+    if aws := describe_terraform_aws_error(text):  # throttling, 5xx after the provider's retries...
+        return TerraformError(f"terraform {verb} on {what} failed: {aws}")
     return TerraformError(f"terraform {verb} on {what} failed: {first_error(text)}")
 
 

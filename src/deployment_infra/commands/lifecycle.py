@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from deployment_infra import ui
+from deployment_infra import state_lock, ui
 from deployment_infra.bootstrap import Backend, bootstrap
 from deployment_infra.commands.common import confirm_destruction, context, show_violations, stack
 from deployment_infra.commands.plan import describe
@@ -20,11 +20,12 @@ def up(env: str, target: str, yes: bool) -> int:
     started = time.monotonic()
     ctx = context(target)
     st = stack(ctx, env)
-    ctx.target.prepare()
-    backend = bootstrap(ctx.settings, ctx.target).backend
-    if converge(st, backend, yes) is None:
-        return 1
-    summary(st)
+    with state_lock.run_lock(st.work.base, f"{env} ({target})", f"infra up --env {env}"):
+        ctx.target.prepare()
+        backend = bootstrap(ctx.settings, ctx.target).backend
+        if converge(st, backend, yes) is None:
+            return 1
+        summary(st)
     ui.ok(f"{env} is up ({time.monotonic() - started:.0f}s)")
     return 0
 
@@ -52,7 +53,9 @@ def converge(st: Stack, backend: Backend, yes: bool) -> bool | None:
 def down(env: str, target: str, yes: bool) -> int:
     """Destroy every resource of the environment (its state key stays, empty)."""
     ctx = context(target)
-    return destroy(stack(ctx, env), yes)
+    st = stack(ctx, env)
+    with state_lock.run_lock(st.work.base, f"{env} ({target})", f"infra down --env {env}"):
+        return destroy(st, yes)
 
 
 def destroy(st: Stack, yes: bool) -> int:

@@ -1,4 +1,4 @@
-"""`infra plan`, `infra apply`, `infra unlock`, `infra bootstrap` and `infra policy check`."""
+"""`infra plan`, `infra apply`, `infra bootstrap` and `infra policy check` (`infra unlock`: unlock.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 from pathlib import Path
 
-from deployment_infra import policy, ui
+from deployment_infra import policy, state_lock, ui
 from deployment_infra import settings as settings_mod
 from deployment_infra.bootstrap import bootstrap as run_bootstrap
 from deployment_infra.commands.common import confirm_destruction, context, show_violations, stack
@@ -26,7 +26,8 @@ def describe(outcome: PlanOutcome) -> str:
 def plan(env: str, target: str, as_json: bool) -> int:
     ctx = context(target)
     st = stack(ctx, env)
-    outcome = st.plan()
+    with state_lock.run_lock(st.work.base, f"{env} ({target})", f"infra plan --env {env}"):
+        outcome = st.plan()
     if as_json:
         print_json(
             {
@@ -52,26 +53,17 @@ def plan(env: str, target: str, as_json: bool) -> int:
 def apply(env: str, target: str, yes: bool) -> int:
     ctx = context(target)
     st = stack(ctx, env)
-    record = st.saved_plan()
-    destructive = (
-        record.get("destroy")
-        or record.get("changes", {}).get("delete", 0)
-        or record.get("changes", {}).get("replace", 0)
-    )
-    if destructive:
-        confirm_destruction(st, "The saved plan destroys or replaces resources", yes)
-    st.apply()
+    with state_lock.run_lock(st.work.base, f"{env} ({target})", f"infra apply --env {env}"):
+        record = st.saved_plan()
+        destructive = (
+            record.get("destroy")
+            or record.get("changes", {}).get("delete", 0)
+            or record.get("changes", {}).get("replace", 0)
+        )
+        if destructive:
+            confirm_destruction(st, "The saved plan destroys or replaces resources", yes)
+        st.apply()
     ui.ok(f"{env} applied")
-    return 0
-
-
-def unlock(env: str, target: str, lock_id: str, yes: bool) -> int:
-    ctx = context(target)
-    st = stack(ctx, env)
-    if not yes and not ui.confirm(f"Release lock {lock_id} on {env}? Only do this when its holder is gone."):
-        raise UsageError("unlock needs confirmation (or --yes); nothing changed")
-    st.force_unlock(lock_id)
-    ui.ok(f"lock {lock_id} on {env} released")
     return 0
 
 
