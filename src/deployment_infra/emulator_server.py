@@ -1,11 +1,17 @@
 """Launcher of the embedded AWS: apply the project's moto compatibility shims, then serve.
 
 Run by `infra` (see emulator.py) as `python -m deployment_infra.emulator_server --port N`.
+The moto server app is wrapped in the fault-injection middleware (emulator_faults.py), which is idle
+until a drill posts a rule to /_infra/faults.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import sys
+from types import FrameType
 
 from deployment_infra.emulator_shims import apply_all
 
@@ -16,9 +22,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     apply_all()
-    from moto.server import main as moto_main  # imported after the shims are in place
+    serve(args.host, args.port)
 
-    moto_main(["-H", args.host, "-p", str(args.port)])
+
+def serve(host: str, port: int) -> None:
+    """What `moto.server.main` does (threaded werkzeug, moto's request handler), with our middleware."""
+    # imported after the shims are in place
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import run_simple
+
+    from deployment_infra.emulator_faults import FaultInjector
+
+    os.environ.setdefault("MOTO_PORT", str(port))  # moto builds its own URLs (queues, presigned) from it
+    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGINT, _exit)
+    app = FaultInjector(DomainDispatcherApplication(create_backend_app))
+    run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+def _exit(_signum: int, _frame: FrameType | None) -> None:
+    sys.exit(0)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ from typing import Any, Protocol
 
 import boto3
 import hcl2
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from deployment_infra import aws_retry
 from deployment_infra.emulator import PROVIDER_ENDPOINT_SERVICES, Emulator
 from deployment_infra.errors import InfraError, UsageError
 from deployment_infra.settings import Settings
@@ -103,14 +103,17 @@ class LocalTarget:
         }
 
     def client(self, service: str, region: str) -> Any:
-        return boto3.client(
+        # retries with a growing backoff, then a clear error (aws_retry.py explains the numbers)
+        policy = aws_retry.LOCAL_RETRIES
+        client = boto3.client(
             service,
             region_name=region,
             endpoint_url=self.emulator.url,
             aws_access_key_id=LOCAL_ACCOUNT_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=LOCAL_ACCOUNT_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+            config=policy.config(),
         )
+        return aws_retry.install(client, policy)
 
 
 class AwsTarget:
@@ -138,7 +141,11 @@ class AwsTarget:
         return {}
 
     def client(self, service: str, region: str) -> Any:
-        return boto3.client(service, region_name=region, config=Config(retries={"mode": "adaptive"}))
+        # standard mode, not adaptive: infra makes few calls one after another, so adaptive's
+        # client-side rate limiter adds nothing; the same retry code path as the local target
+        policy = aws_retry.AWS_RETRIES
+        client = boto3.client(service, region_name=region, config=policy.config())
+        return aws_retry.install(client, policy)
 
 
 def provider_aliases(root: Path) -> list[str]:
