@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from deployment_infra import cli_deploy, ui
+from deployment_infra.aws_errors import describe_aws_error
 from deployment_infra.cli_options import EnvOpt, JsonOpt, TargetName, TargetOpt, YesOpt
 from deployment_infra.commands.config import config_app
 from deployment_infra.commands.flags import flags_app
@@ -143,14 +144,22 @@ def bootstrap(target: TargetOpt = TargetName.local, as_json: JsonOpt = False) ->
 @app.command()
 def unlock(
     env: EnvOpt,
-    lock_id: Annotated[str, typer.Argument(help="The lock id printed by the failed command.")],
+    lock_id: Annotated[
+        str | None,
+        typer.Argument(help="The lock id the failed command printed (default: the current lock)."),
+    ] = None,
     target: TargetOpt = TargetName.local,
     yes: YesOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Release a stale state lock whose holder is gone. Example: infra unlock --env dev 1b2c-..."""
-    from deployment_infra.commands import plan as plan_cmd
+    """Release an environment's state lock whose holder is gone (asks first; --yes in scripts).
 
-    raise typer.Exit(plan_cmd.unlock(env, target.value, lock_id, yes))
+    A holder still running is never unlocked; a LOCK_ID that is not the current lock changes
+    nothing (exit 2); no lock is exit 0. Example: infra unlock --env dev 1b2c-...
+    """
+    from deployment_infra.commands import unlock as unlock_cmd
+
+    raise typer.Exit(unlock_cmd.unlock(env, target.value, lock_id, yes, as_json))
 
 
 @app.command("envs")
@@ -453,7 +462,7 @@ def ci_build(path: PathOpt = Path("."), as_json: JsonOpt = False) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every expected failure is one line on stderr and an exit code, never a traceback."""
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=argv, prog_name="infra", standalone_mode=False)
     except InfraError as exc:
         ui.error(str(exc))
         return exc.exit_code
@@ -463,9 +472,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
         ui.error(f"{exc.format_message()}{where}")
         return 2
-    except _click.Exit as exc:
+    except typer.Exit as exc:  # typer's own Exit/Abort: the vendored click module has neither
         return int(exc.exit_code)
-    except _click.Abort:
+    except typer.Abort:
         ui.error("aborted")
         return 130
     except _click.ClickException as exc:
@@ -477,6 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, the traceback only on request
         if os.environ.get("INFRA_DEBUG"):
             raise
+        if (aws := describe_aws_error(exc)) is not None:  # AWS failed after the client's retries
+            ui.error(aws)
+            return 1
         ui.error(f"internal error: {type(exc).__name__}: {exc} (set INFRA_DEBUG=1 for the traceback)")
         return 1
     return result if isinstance(result, int) else 0

@@ -25,17 +25,29 @@ PROJECT_DIR_ENV = "INFRA_PROJECT_DIR"
 EMULATOR_PORT_ENV = "INFRA_EMULATOR_PORT"
 DEFAULT_EMULATOR_PORT = 4566
 
-_PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
-_TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}$")
-_TF_VAR = re.compile(r"^[a-z_][a-z0-9_]*$")
-_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_.~/*-]*$")
+# \Z, not $: "$" also matches before a trailing newline ("ngapp\n" would pass); [0-9], not \d (Unicode)
+_PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]\Z")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]\Z")
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}\Z")
+_TAG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}\Z")
+_TF_VAR = re.compile(r"^[a-z_][a-z0-9_]*\Z")
+_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_.~/*-]*\Z")
 DEFAULT_REGISTER = "residency/transfers.toml"
 # Inside Nigeria: the AWS Lagos Local Zone. Data held there is not a cross-border transfer.
 DEFAULT_DOMESTIC = ("af-south-1-los-1a",)
 DEFAULT_NEVER_CACHE = ("/api/*", "/auth/*")
+# The keys each table of infra.toml takes: a misspelt key is an error, never silently ignored.
+_KEYS = {
+    "": {"project", "tags", "residency", "cdn", "emulator", "environments"},
+    "project": {"name", "default_region", "owner", "domain"},
+    "tags": {"required", "defaults"},
+    "residency": {"default_class", "personal_classes", "domestic_locations", "register", "allowed_regions"},
+    "cdn": {"never_cache_paths"},
+    "emulator": {"port"},
+}
+_TAG_VALUE_MAX = 256  # AWS: up to 256 Unicode characters
+_TAG_VALUE_PUNCTUATION = frozenset(" _.:/=+-@")
 
 
 @dataclass(frozen=True)
@@ -136,12 +148,19 @@ def find_root(start: Path | None = None) -> Path:
 def load(root: Path | None = None) -> Settings:
     """Read and validate infra.toml under `root` (found by `find_root` when omitted)."""
     root = (root or find_root()).resolve()
-    raw = tomlfile.read(root / SETTINGS_FILE, "settings file", SettingsError)
-    return parse(raw, root)
+    path = root / SETTINGS_FILE
+    raw = tomlfile.read(path, "settings file", SettingsError)
+    try:
+        return parse(raw, root)
+    except SettingsError as exc:
+        if str(exc).startswith(str(root)):  # already names its file (the transfer register)
+            raise
+        raise SettingsError(f"{path}: {exc}") from None
 
 
 def parse(raw: Mapping[str, Any], root: Path) -> Settings:
     """Validate the parsed TOML document `raw`; `root` is the project directory."""
+    _known_keys(raw, "")
     project = _table(raw, "project")
     name = _str(project, "name", "project.name")
     if not _PROJECT_NAME.match(name):
@@ -149,7 +168,7 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
             f"project.name {name!r} must be 3-20 chars of a-z, 0-9 and '-', starting with a letter"
         )
     default_region = _region(_str(project, "default_region", "project.default_region"), "project")
-    owner = _str(project, "owner", "project.owner")
+    owner = _tag_value(_str(project, "owner", "project.owner"), "project.owner")
     domain = _str(project, "domain", "project.domain")
     if not _DOMAIN.match(domain):
         raise SettingsError(f"project.domain {domain!r} is not a lower-case DNS name")
@@ -166,6 +185,8 @@ def parse(raw: Mapping[str, Any], root: Path) -> Settings:
         isinstance(k, str) and _TAG_KEY.match(k) and isinstance(v, str) and v for k, v in tag_defaults.items()
     ):
         raise SettingsError("tags.defaults must map tag keys to non-empty strings")
+    for key, value in tag_defaults.items():
+        _tag_value(value, f"tags.defaults.{key}")
 
     residency = _table(raw, "residency")
     allowed_raw = residency.get("allowed_regions")
@@ -273,6 +294,8 @@ def _environments(raw: Any, root: Path, default_region: str) -> dict[str, Enviro
             isinstance(k, str) and _TAG_KEY.match(k) and isinstance(v, str) for k, v in tags.items()
         ):
             raise SettingsError(f"environments.{path.name}.tags must map tag keys to strings")
+        for key, value in tags.items():
+            _tag_value(value, f"environments.{path.name}.tags.{key}")
         variables = override.get("variables", {})
         if not isinstance(variables, dict) or not all(_TF_VAR.match(k) for k in variables):
             raise SettingsError(
@@ -299,7 +322,9 @@ def _check_distinct_cidrs(environments: Mapping[str, EnvironmentSettings]) -> No
         if cidr is None:
             continue
         try:
-            net = ipaddress.IPv4Network(str(cidr))
+            if not isinstance(cidr, str):  # ipaddress would take 5 as 0.0.0.5/32
+                raise ValueError(cidr)
+            net = ipaddress.IPv4Network(cidr)
         except ValueError:
             raise SettingsError(
                 f"environments.{env.name}.variables.vpc_cidr {cidr!r} is not an IPv4 CIDR"
@@ -315,21 +340,46 @@ def _check_distinct_cidrs(environments: Mapping[str, EnvironmentSettings]) -> No
 def _emulator_port(raw: Any) -> int:
     if not isinstance(raw, dict):
         raise SettingsError("emulator must be a table")
-    value: Any = os.environ.get(EMULATOR_PORT_ENV) or raw.get("port", DEFAULT_EMULATOR_PORT)
-    source = EMULATOR_PORT_ENV if os.environ.get(EMULATOR_PORT_ENV) else "emulator.port"
+    _known_keys(raw, "emulator")
+    # the file is checked even when the environment overrides it: a bad file is bad either way
+    in_file = raw.get("port", DEFAULT_EMULATOR_PORT)
+    if isinstance(in_file, bool) or not isinstance(in_file, int) or not 1024 <= in_file <= 65535:
+        raise SettingsError(f"emulator.port must be a port number from 1024 to 65535, got {in_file!r}")
+    override = os.environ.get(EMULATOR_PORT_ENV)
+    if not override:
+        return in_file
     try:
-        port = int(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{source} must be a port number, got {value!r}") from None
-    if isinstance(value, bool) or not 1024 <= port <= 65535:
-        raise SettingsError(f"{source} must be between 1024 and 65535, got {value!r}")
+        port = int(override)
+    except ValueError:
+        raise SettingsError(f"{EMULATOR_PORT_ENV} must be a port number, got {override!r}") from None
+    if not 1024 <= port <= 65535:
+        raise SettingsError(f"{EMULATOR_PORT_ENV} must be between 1024 and 65535, got {override!r}")
     return port
+
+
+def _known_keys(table: Mapping[str, Any], name: str) -> None:
+    unknown = sorted(set(table) - _KEYS[name])
+    if unknown:
+        where = f"[{name}]" if name else "the top level"
+        shown = ", ".join(repr(k)[:40] for k in unknown)
+        raise SettingsError(f"unknown keys in {where}: {shown} (known: {', '.join(sorted(_KEYS[name]))})")
+
+
+def _tag_value(value: str, where: str) -> str:
+    """An AWS tag value: at most 256 characters of letters, digits, spaces and _ . : / = + - @."""
+    if len(value) > _TAG_VALUE_MAX or not all(c.isalnum() or c in _TAG_VALUE_PUNCTUATION for c in value):
+        raise SettingsError(
+            f"{where} {value[:40]!r} is not a tag value: at most {_TAG_VALUE_MAX} letters, digits, "
+            "spaces and _ . : / = + - @"
+        )
+    return value
 
 
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = raw.get(key)
     if not isinstance(value, dict):
         raise SettingsError(f"[{key}] section is missing from {SETTINGS_FILE}")
+    _known_keys(value, key)
     return value
 
 
@@ -344,6 +394,7 @@ def _optional_table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
         raise SettingsError(f"{key} must be a table ([{key}])")
+    _known_keys(value, key)
     return value
 
 

@@ -42,9 +42,9 @@ ANY_SERVICE = "*"
 _ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3,}$")
 # "s.41(1)(a): ..." or "s.43(1)(b): ..." — the section, then what the basis is in words.
 _LEGAL_BASIS = re.compile(r"^s\.(41|43)(\(\d+\))?(\([a-z]\))?:\s*\S.*$")
-REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]\Z")  # \Z: "$" passes "x\n"
 # A Local Zone id: its parent region, the metro code, a number and a letter (af-south-1-los-1a).
-LOCAL_ZONE = re.compile(r"^([a-z]{2}(-gov)?-[a-z]+-\d)-[a-z]{3}-\d[a-z]$")
+LOCAL_ZONE = re.compile(r"^([a-z]{2}(-gov)?-[a-z]+-[0-9])-[a-z]{3}-[0-9][a-z]\Z")
 _FIELDS = frozenset(
     {"id", "data_class", "destination", "services", "legal_basis", "approver", "expires", "purpose"}
 )

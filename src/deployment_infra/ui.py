@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -34,8 +35,18 @@ def warn(message: str) -> None:
 
 
 def error(message: str) -> None:
-    """The one line an expected failure prints."""
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    """The one line an expected failure prints (an input echoed in it cannot break the line)."""
+    # a Text, not markup: rich's escape() takes minutes on a long run of backslashes
+    err.print(Text.assemble(("error:", "bold red"), " " + one_line(message)))
+
+
+def one_line(text: str) -> str:
+    """`text` with newlines, other control characters and undecodable bytes (lone surrogates from
+    a non-UTF-8 argument) shown as escapes, so that it prints as one line and cannot drive the
+    terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def table(

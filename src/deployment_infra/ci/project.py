@@ -63,17 +63,21 @@ def commit_sha(path: Path) -> str:
 
 def detect(path: Path) -> Project:
     """The project at `path`; bad input (missing, not a directory, nothing to check) is a UsageError."""
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise UsageError(f"--path {str(path)[:200]}: {exc.strerror or exc}") from None
+    if not exists:
         raise UsageError(f"--path {path}: no such directory")
-    if not path.is_dir():
+    if not is_dir:
         raise UsageError(f"--path {path}: not a directory")
     resolved = path.resolve()
-    top = _git(resolved, "rev-parse", "--show-toplevel")
-    root = Path(top) if top else resolved
     kinds = _kinds(resolved)
     if not kinds:
         raise UsageError(
             f"--path {path}: nothing to check (no package.json+tsconfig.json, pyproject.toml, *.tf, "
             "Dockerfile or .github/workflows)"
         )
+    top = _git(resolved, "rev-parse", "--show-toplevel")
+    root = Path(top) if top else resolved
     return Project(path=resolved, root=root, kinds=kinds, sha=commit_sha(resolved))

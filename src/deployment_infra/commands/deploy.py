@@ -7,11 +7,14 @@ and the prod confirmation, invalidates the CDN after a release and posts the out
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import socket
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,11 +23,11 @@ from deployment_infra.commands.common import Context, context
 from deployment_infra.deploy import cdn, notify, promotion
 from deployment_infra.deploy import ecs as ecs_ops
 from deployment_infra.deploy.engine import Clients, Deployer, Outcome
-from deployment_infra.deploy.images import Image
+from deployment_infra.deploy.images import Image, check_tag
 from deployment_infra.deploy.releases import ReleaseHistory, parse_release_id
 from deployment_infra.deploy.runtime import runtime_for
 from deployment_infra.deploy.service import ServiceRef
-from deployment_infra.deploy.smoke import load_smoke_config, run_smoke
+from deployment_infra.deploy.smoke import load_smoke_config, run_smoke, validate_base_url
 from deployment_infra.envs.config import read_config
 from deployment_infra.errors import InfraError, UsageError
 from deployment_infra.ui import print_json
@@ -32,6 +35,7 @@ from deployment_infra.ui import print_json
 SMOKE_CONFIG = "cd/smoke.toml"
 PROMOTION_CONFIG = "cd/promotion.toml"
 ENTRY_POINTS = ("/", "/index.html")  # the cloudfront module's default entry_point_paths
+MAX_LINK = 2048
 
 
 def actor() -> str:
@@ -78,9 +82,20 @@ def _confirm_protected(ctx: Context, ref: ServiceRef, what: str, yes: bool) -> N
         )
 
 
-def check_promotion(ctx: Context, ref: ServiceRef, image: Image) -> None:
-    """Refuse `image` for `ref`'s environment unless it passed the environment promotion requires."""
+def promotion_rules(ctx: Context) -> dict[str, str]:
+    """cd/promotion.toml, every environment in it known (UsageError otherwise): read before any work."""
     requirements = promotion.load_requirements(ctx.settings.root / PROMOTION_CONFIG)
+    for env, required in requirements.items():
+        for name in (env, required):
+            if name not in ctx.settings.environments:
+                raise UsageError(
+                    f"{PROMOTION_CONFIG}: [environments.{env}] names unknown environment {name!r}"
+                )
+    return requirements
+
+
+def check_promotion(ctx: Context, ref: ServiceRef, image: Image, requirements: Mapping[str, str]) -> None:
+    """Refuse `image` for `ref`'s environment unless it passed the environment promotion requires."""
     required = requirements.get(ref.environment)
     if required is None:
         return
@@ -92,12 +107,12 @@ def check_promotion(ctx: Context, ref: ServiceRef, image: Image) -> None:
 
 def deploy(env: str, image_text: str, *, target: str, yes: bool, as_json: bool, timeout_s: float) -> int:
     image = Image.parse(image_text)  # bad input fails before anything is touched
-    if timeout_s <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+    _check_timeout(timeout_s)
     ctx = context(target)
     ref = ServiceRef.of(ctx.settings, env)
+    requirements = promotion_rules(ctx)
     deployer = _deployer(ctx, ref, timeout_s, as_json)
-    check_promotion(ctx, ref, image)
+    check_promotion(ctx, ref, image, requirements)
     _confirm_protected(ctx, ref, f"deploying {image.reference} to {env}", yes)
     if not as_json:
         ui.step(f"{env}: deploying {image.reference} to {ref.name} ({target})")
@@ -107,6 +122,7 @@ def deploy(env: str, image_text: str, *, target: str, yes: bool, as_json: bool, 
 
 def rollback(env: str, to: str | None, *, target: str, yes: bool, as_json: bool, timeout_s: float) -> int:
     release_id = parse_release_id(to) if to is not None else None
+    _check_timeout(timeout_s)
     ctx = context(target)
     ref = ServiceRef.of(ctx.settings, env)
     deployer = _deployer(ctx, ref, timeout_s, as_json)
@@ -117,6 +133,27 @@ def rollback(env: str, to: str | None, *, target: str, yes: bool, as_json: bool,
         ui.step(f"{env}: rolling {ref.name} back to {release_id or 'the previous good release'} ({target})")
     outcome = deployer.rollback(release_id)
     return _finish(ctx, ref, outcome, as_json)
+
+
+def _check_timeout(timeout_s: float) -> None:
+    if not (timeout_s > 0 and math.isfinite(timeout_s)):
+        raise UsageError(f"--timeout must be a positive number of seconds, got {timeout_s:g}")
+
+
+def _check_link(url: str) -> str:
+    """`--url` of an integration record: empty, or an http(s) link of printable text."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # e.g. a port that is not a number
+        ok = False
+    if not ok or len(url) > MAX_LINK or any(c.isspace() or not c.isprintable() for c in url):
+        raise UsageError(
+            f"--url {url[:80]!r} is not an http(s) link (at most {MAX_LINK} printable characters)"
+        )
+    return url
 
 
 def _finish(ctx: Context, ref: ServiceRef, outcome: Outcome, as_json: bool) -> int:
@@ -212,6 +249,10 @@ def releases(env: str, *, target: str, as_json: bool, limit: int) -> int:
 
 
 def smoke(env: str, url: str | None, version: str | None, *, target: str, as_json: bool) -> int:
+    if url is not None:
+        validate_base_url(url)  # bad input fails before the service is looked up
+    if version is not None:
+        check_tag(version, "--version")
     ctx = context(target)
     ref = ServiceRef.of(ctx.settings, env)
     config = load_smoke_config(ctx.settings.root / SMOKE_CONFIG)
@@ -247,6 +288,7 @@ def record_integration(
     image = Image.parse(image_text)
     if outcome not in promotion.RESULTS:
         raise UsageError(f"--outcome must be one of: {', '.join(promotion.RESULTS)}")
+    _check_link(url)
     ctx = context(target)
     ref = ServiceRef.of(ctx.settings, env)
     ctx.target.prepare()

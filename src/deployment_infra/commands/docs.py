@@ -34,6 +34,21 @@ def parse_plan_files(values: list[str], settings: Settings) -> dict[str, Path]:
     return found
 
 
+def check_out(path: Path) -> Path:
+    """`--out` as a file that can be written: not a directory, below directories (UsageError)."""
+    try:
+        usable = not path.is_dir()
+        ancestor = path.absolute().parent
+        while usable and not ancestor.exists():  # missing directories are created
+            ancestor = ancestor.parent
+        usable = usable and ancestor.is_dir() and len(path.name.encode(errors="surrogateescape")) <= 255
+    except OSError:  # e.g. a name too long for the file system
+        usable = False
+    if not usable:
+        raise UsageError(f"--out {str(path)[:200]}: not a file that can be written")
+    return path
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
@@ -44,7 +59,7 @@ def _relative(path: Path, root: Path) -> str:
 def data_flows(check: bool, plan_files: list[str], out: Path | None, target: str) -> int:
     s = settings_mod.load()
     given = parse_plan_files(plan_files, s)
-    path = out if out is not None else s.root / DATA_FLOWS
+    path = check_out(out) if out is not None else s.root / DATA_FLOWS
     # every given plan is read before anything is planned: bad input costs nothing
     plans: dict[str, dict[str, Any]] = {env: policy.load_plan_file(p) for env, p in given.items()}
     missing = [env for env in s.environments if env not in given]

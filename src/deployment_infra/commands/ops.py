@@ -18,6 +18,8 @@ from deployment_infra.ops.backup_verify import VerificationReport
 from deployment_infra.targets import make_target
 from deployment_infra.ui import print_json
 
+# An RDS DB instance identifier: a letter, then letters, digits and single hyphens; 1-63 characters.
+_INSTANCE_ID = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*")
 LOCAL_NOTE = (
     "the emulator has no real database behind RDS: the local target drills a scratch PostgreSQL "
     "seeded by infra (logical dump/restore and point-in-time recovery from archived WAL)"
@@ -29,6 +31,8 @@ def verify_backup(
 ) -> int:
     s = settings_mod.load()
     environment = s.environment(env)
+    if instance is not None and not (len(instance) <= 63 and _INSTANCE_ID.fullmatch(instance)):
+        raise UsageError(f"--instance {instance[:80]!r} is not an RDS DB instance identifier")
     if metrics_file is not None:
         metrics_file = _check_metrics_path(metrics_file)
     if target == "local":
@@ -94,8 +98,16 @@ def _show(env: str, reports: dict[str, VerificationReport]) -> None:
 
 def _check_metrics_path(path: Path) -> Path:
     path = path.expanduser().absolute()
-    if path.is_dir() or not path.parent.is_dir():
-        raise UsageError(f"--metrics-file {path}: not a file in an existing directory")
+    try:
+        usable = (
+            not path.is_dir()
+            and path.parent.is_dir()
+            and len(path.name.encode(errors="surrogateescape")) < 240
+        )
+    except OSError:  # e.g. a name too long for the file system
+        usable = False
+    if not usable:  # the temporary file written next to it needs a few more characters
+        raise UsageError(f"--metrics-file {str(path)[:200]}: not a file in an existing directory")
     return path
 
 

@@ -37,9 +37,9 @@ def lambdas(out: Path | None, as_json: bool) -> int:
 def check_out_dir(out: Path) -> Path:
     """`out` as an absolute, existing, writable directory, or a one-line UsageError; nothing built yet."""
     out = out.expanduser().absolute()
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is not a directory")
     try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} is not a directory")
         out.mkdir(parents=True, exist_ok=True)
         # root ignores mode bits: try to write rather than trust os.access
         with tempfile.TemporaryFile(dir=out):

@@ -6,6 +6,8 @@ deployment_infra.envs.preview (imported lazily: boto3 and the Terraform runner l
 
 from __future__ import annotations
 
+import math
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from deployment_infra.cli_options import JsonOpt, TargetName, TargetOpt, YesOpt
 from deployment_infra.errors import InfraError, UsageError
 
 PrOpt = Annotated[int, typer.Option("--pr", help="Pull request number (1 to 999999).")]
+_COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")  # an abbreviated or full SHA-1 / SHA-256 commit id
 
 preview_app = typer.Typer(
     help=(
@@ -90,6 +93,12 @@ def up(pr: int, target: str, image: str | None, head_sha: str | None, as_json: b
     from deployment_infra.envs import preview
 
     preview.check_pr(pr)
+    if image is not None:
+        from deployment_infra.deploy.images import Image
+
+        Image.parse(image)  # bad input fails before Terraform runs
+    if head_sha is not None and not _COMMIT.fullmatch(head_sha):
+        raise UsageError(f"--head-sha {head_sha[:80]!r} is not a commit id (7 to 64 hex digits)")
     started = time.monotonic()
     ctx = context(target)
     result = preview.up(ctx.settings, ctx.target, pr, image=image, head_sha=head_sha)
@@ -151,8 +160,8 @@ def reap(
     from deployment_infra.commands.common import context
     from deployment_infra.envs import preview
 
-    if not ttl_hours > 0:
-        raise UsageError(f"--ttl-hours must be positive, got {ttl_hours:g}")
+    if not (ttl_hours > 0 and math.isfinite(ttl_hours)):
+        raise UsageError(f"--ttl-hours must be a positive number of hours, got {ttl_hours:g}")
     if open_prs is not None and open_prs_file is not None:
         raise UsageError("give --open-prs or --open-prs-file, not both")
     open_set = None
@@ -160,9 +169,11 @@ def reap(
         open_set = preview.parse_open_prs(open_prs)
     elif open_prs_file is not None:
         try:
-            open_set = preview.parse_open_prs(open_prs_file.read_text())
+            open_set = preview.parse_open_prs(open_prs_file.read_text(encoding="utf-8"))
         except OSError as exc:
             raise UsageError(f"cannot read --open-prs-file {open_prs_file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"--open-prs-file {open_prs_file}: not UTF-8 text") from None
     ctx = context(target)
     ctx.target.prepare()
     records = preview.Registry(ctx.settings, ctx.target).all()

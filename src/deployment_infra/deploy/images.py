@@ -13,6 +13,13 @@ _REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+(
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
+def check_tag(tag: str, what: str = "tag") -> str:
+    """`tag` if it is an image tag (a release's version), else UsageError naming `what`."""
+    if not _TAG.fullmatch(tag):
+        raise UsageError(f"{what} {tag[:80]!r} must be 1-128 of A-Z a-z 0-9 _ . - (not starting . or -)")
+    return tag
+
+
 @dataclass(frozen=True)
 class Image:
     repository: str

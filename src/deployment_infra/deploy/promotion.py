@@ -44,6 +44,8 @@ def load_requirements(path: Path) -> dict[str, str]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:  # e.g. a directory in its place
+        raise UsageError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     environments = raw.get("environments", {})
     if not isinstance(environments, dict) or set(raw) - {"environments"}:
         raise UsageError(f"{path}: expected only [environments.<name>] tables")

@@ -58,7 +58,9 @@ class Release:
 def parse_release_id(text: str) -> str:
     """A release id as the operator typed it ("r000007" or "7"), or UsageError."""
     value = text.strip()
-    if value.isdigit() and 0 < int(value) < 1_000_000:
+    # at most six ASCII digits: "²" is a digit to str.isdigit() but not to int(), and int() refuses
+    # strings of more than 4300 digits
+    if len(value) <= 6 and value.isascii() and value.isdigit() and int(value) > 0:
         return f"r{int(value):06d}"
     if RELEASE_ID.match(value):
         return value

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from deployment_infra.deploy.service import ServiceRef
 from deployment_infra.errors import UsageError
 
-NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,63}\Z")  # \Z: "$" would let "NAME\n" through
 # The deploy engine sets these itself; a configured value would silently lose to it.
 RESERVED = frozenset({"APP_VERSION", "PORT"})
 # Written by render_environment: which names the last render took from SSM, so that a later render

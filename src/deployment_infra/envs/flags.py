@@ -59,20 +59,29 @@ class FlagSpec:
             known = ", ".join(sorted(self.attributes)) or "none"
             raise UsageError(f"flag {self.name} has no attribute {key!r} (known: {known}); nothing changed")
         kind = self.attributes[key]["type"]
+        value: Any = raw
         try:
             if kind == "boolean":
                 if raw not in ("true", "false"):
                     raise ValueError(raw)
-                return key, raw == "true"
-            if kind == "integer":
-                return key, int(raw)
-            if kind == "number":
-                return key, float(raw)
+                value = raw == "true"
+            elif kind == "integer":
+                value = int(raw)
+            elif kind == "number":
+                value = float(raw)
         except ValueError:
             raise UsageError(
-                f"attribute {key} of {self.name} must be a {kind}, got {raw!r}; nothing changed"
+                f"attribute {key} of {self.name} must be a {kind}, got {raw[:80]!r}; nothing changed"
             ) from None
-        return key, raw
+        # the attribute's own schema (pattern, bounds) judges the value before anything is read
+        from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+        problems = [e.message for e in Draft202012Validator(self.attributes[key]).iter_errors(value)]
+        if isinstance(value, str) and not value.isprintable():
+            problems.append("it holds a control character or undecodable bytes")
+        if problems:
+            raise UsageError(f"attribute {key} of {self.name}: {problems[0][:200]}; nothing changed")
+        return key, value
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ class FlagSchema:
 
     @classmethod
     def parse(cls, schema: Mapping[str, Any]) -> FlagSchema:
-        from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+        from jsonschema import Draft202012Validator  # (stubs: see FlagSpec.parse)
         from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 
         try:

@@ -162,7 +162,7 @@ def parse_open_prs(text: str) -> frozenset[int]:
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
             raise UsageError(f"open PR list is not valid JSON: {exc}") from None
         if not isinstance(items, list):
             raise UsageError('open PR list JSON must be a list of numbers or of {"number": N} objects')
@@ -171,7 +171,10 @@ def parse_open_prs(text: str) -> frozenset[int]:
         values = [v for v in stripped.replace(",", " ").split() if v]
     numbers: set[int] = set()
     for raw in values:
-        value = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+        # at most 6 ASCII digits: "²" is a digit to str.isdigit() but not to int(), and int() refuses
+        # more than 4300 digits
+        digits = isinstance(raw, str) and len(raw) <= 6 and raw.isascii() and raw.isdigit()
+        value = int(raw) if digits else raw
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PR:
             raise UsageError(f"open PR list: {raw!r} is not a pull request number (1 to {MAX_PR})")
         numbers.add(value)
