@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,18 @@ def copy_project(dest: Path) -> Path:
         dirs_exist_ok=True,
     )
     return dest
+
+
+@contextmanager
+def own_emulator(infra_dir: Path) -> Iterator[Emulator]:
+    """An emulator of the caller's own on a free port (its record under `infra_dir`), stopped after:
+    a module whose tests inject faults or kill the emulator must not share the session's."""
+    emu = Emulator(infra_dir, free_port())
+    emu.ensure_running()
+    try:
+        yield emu
+    finally:
+        emu.stop()
 
 
 def run_infra(project: Path, *args: str, env: dict[str, str | None] | None = None, timeout: float = 900):

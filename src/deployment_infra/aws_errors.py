@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import NamedTuple
 
 # The error codes the AWS SDKs treat as throttling (botocore's standard retry mode; the Go SDK v2
 # used by the Terraform provider has the same list).
@@ -62,26 +63,70 @@ def describe_aws_error(exc: BaseException) -> str | None:
 # error SSM: PutParameter, exceeded maximum number of attempts, 2, https response error StatusCode:
 # 503, RequestID: 8e39..., api error ServiceUnavailable: Service Unavailable"
 _GO_SDK_ERROR = re.compile(
-    r"^Error: (?:(?P<action>.*?): )?operation error (?P<service>[^:]+): (?P<operation>\w+),"
+    r"^(?:(?P<action>.*?): )?operation error (?P<service>[^:]+): (?P<operation>\w+),"
     r"(?: exceeded maximum number of attempts, (?P<attempts>\d+),)?"
     r".*?StatusCode: (?P<status>\d+),.*?api error (?P<code>[\w.]+): (?P<message>.*)$"
 )
 _RESOURCE = re.compile(r"^with (.+?),?$")
+_SOURCE_LINE = re.compile(r"^(?:on .+ line \d+|\d+: )")
+
+
+class Diagnostic(NamedTuple):
+    """Terraform's first error: its summary, the resource it names and its detail paragraph."""
+
+    summary: str
+    resource: str | None
+    detail: str
+
+    def one_line(self) -> str:
+        """'module.x.aws_y.z: creating Y: the reason' (detail and resource when terraform gave them)."""
+        text = f"{self.summary}: {self.detail}" if self.detail else self.summary
+        return f"{self.resource}: {_one_line(text)}" if self.resource else _one_line(text)
+
+
+def first_diagnostic(text: str) -> Diagnostic | None:
+    """The first 'Error:' diagnostic in terraform's output, or None. Plugin-framework resources (e.g.
+    aws_vpc_security_group_ingress_rule) put the API error in the detail, after the source excerpt, so
+    the summary alone ('creating VPC Security Group Rule') would hide why."""
+    lines = [ln.strip(" │╷╵\t") for ln in text.splitlines()]
+    first = next((i for i, ln in enumerate(lines) if ln.startswith("Error:")), None)
+    if first is None:
+        return None
+    resource: str | None = None
+    detail: list[str] = []
+    in_values = False  # the "├──── / var.x is 3" block under an expression excerpt
+    for line in lines[first + 1 :]:
+        if line.startswith("Error:") or (not line and detail):
+            break  # the next diagnostic, or the end of the detail paragraph
+        if not line:
+            in_values = False
+        elif detail:
+            detail.append(line)
+        elif resource is None and (match := _RESOURCE.match(line)):
+            resource = match[1]
+        elif line.startswith("├"):
+            in_values = True
+        elif not in_values and not _SOURCE_LINE.match(line):
+            detail.append(line)
+    return Diagnostic(lines[first][len("Error:") :].strip(), resource, " ".join(detail))
 
 
 def describe_terraform_aws_error(text: str) -> str | None:
     """When terraform's first error is an AWS API failure: 'aws_ssm_parameter.this: creating SSM
     Parameter (/x): AWS SSM PutParameter throttled after 2 attempts: ThrottlingException: Rate
     exceeded'; else None (the generic summary is as clear)."""
-    lines = [ln.strip(" │╷╵\t") for ln in text.splitlines()]
-    first = next((i for i, ln in enumerate(lines) if ln.startswith("Error:")), None)
-    if first is None or (match := _GO_SDK_ERROR.match(lines[first])) is None:
+    diagnostic = first_diagnostic(text)
+    if diagnostic is None:
         return None
-    resource = next((m[1] for ln in lines[first + 1 : first + 8] if (m := _RESOURCE.match(ln))), None)
+    match = _GO_SDK_ERROR.match(diagnostic.summary)
+    if match is None and diagnostic.detail:  # plugin-framework resources: the SDK error is the detail
+        match = _GO_SDK_ERROR.match(f"{diagnostic.summary}: {diagnostic.detail}")
+    if match is None:
+        return None
     code, attempts = match["code"], int(match["attempts"] or 1)
     verb = "throttled" if is_throttling(code, int(match["status"])) else "failed"
     after = f" after {attempts} attempts" if attempts > 1 else ""
-    parts = [p for p in (resource, match["action"]) if p]
+    parts = [p for p in (diagnostic.resource, match["action"]) if p]
     where = "".join(f"{p}: " for p in parts)
     call = f"AWS {match['service']} {match['operation']}"
     return f"{where}{call} {verb}{after}: {code}: {_one_line(match['message'])}"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from deployment_infra.aws_errors import describe_terraform_aws_error
+from deployment_infra.aws_errors import describe_terraform_aws_error, first_diagnostic
 from deployment_infra.errors import InfraError
 
 MIN_VERSION = (1, 11)
@@ -308,6 +308,8 @@ _LOCK_WHEN = re.compile(r"Created:\s+(.+)")
 def classify_failure(verb: str, result: Result, what: str) -> TerraformError:
     """Turn terraform's error output into one line that says what to do."""
     text = result.stderr + result.stdout
+    # diagnostics go to stderr; stdout's progress lines after them would read as an error's detail
+    errors = result.stderr if "Error:" in result.stderr else text
     if "Error acquiring the state lock" in text or ("PreconditionFailed" in text and "lock" in text.lower()):
         lock_id = m[1] if (m := _LOCK_ID.search(text)) else None
         who = m[1] if (m := _LOCK_WHO.search(text)) else "another run"
@@ -333,17 +335,14 @@ def classify_failure(verb: str, result: Result, what: str) -> TerraformError:
         return TerraformError(
             f"the saved plan of {what} is stale (state changed since): run `infra plan` again"
         )
-    if aws := describe_terraform_aws_error(text):  # throttling, 5xx after the provider's retries...
+    if aws := describe_terraform_aws_error(errors):  # throttling, 5xx after the provider's retries...
         return TerraformError(f"terraform {verb} on {what} failed: {aws}")
-    return TerraformError(f"terraform {verb} on {what} failed: {first_error(text)}")
+    return TerraformError(f"terraform {verb} on {what} failed: {first_error(errors)}")
 
 
 def first_error(text: str) -> str:
-    """The first 'Error: ...' summary (plus its resource line) from terraform's output."""
-    lines = [ln.strip(" │╷╵\t") for ln in text.splitlines()]
-    for i, line in enumerate(lines):
-        if line.startswith("Error:"):
-            detail = next((ln for ln in lines[i + 1 : i + 6] if ln.startswith(("with ", "on "))), "")
-            return f"{line[len('Error:') :].strip()}{f' ({detail})' if detail else ''}"
-    tail = [ln for ln in lines if ln]
+    """The first error's summary, detail and resource from terraform's output (else its last line)."""
+    if diagnostic := first_diagnostic(text):
+        return diagnostic.one_line()
+    tail = [ln.strip(" │╷╵\t") for ln in text.splitlines() if ln.strip(" │╷╵\t")]
     return tail[-1] if tail else "exit code unknown, no output"

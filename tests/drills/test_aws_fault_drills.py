@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import LocalTarget, write_override
 from deployment_infra.terraform import Terraform, TerraformError, write_cli_config
-from tests.conftest import copy_project, run_infra
+from tests.conftest import copy_project, own_emulator, run_infra
 from tests.support import faults
 
 REGION = "af-south-1"
@@ -31,10 +31,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def emulator(project: Path) -> Iterator[Emulator]:
-    emu = Emulator(project / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(project / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture

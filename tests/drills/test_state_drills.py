@@ -30,7 +30,8 @@ from typing import Any
 import boto3
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
+from tests.conftest import own_emulator
 from tests.support.drill_project import make_drill_project, set_variables
 
 pytestmark = pytest.mark.integration
@@ -216,14 +217,12 @@ def drill(tmp_path_factory: pytest.TempPathFactory, terraform_available: str) ->
     projects = [make_drill_project(base / name) for name in ("p1", "p2")]
     for project in projects:
         set_variables(project, "dev", {"drill_dir": str(marks), "settle_seconds": 0, "pause_seconds": 0})
-    emulator = Emulator(projects[0] / ".infra", free_port())
-    emulator.ensure_running()
-    try:
-        yield Drill(emulator, projects[0], projects[1], marks, logs)
-    finally:
-        for started in marks.glob("started-*"):  # lets a pause step orphaned by a kill end now
-            (marks / started.name.replace("started-", "release-")).touch()
-        emulator.stop()
+    with own_emulator(projects[0] / ".infra") as emulator:
+        try:
+            yield Drill(emulator, projects[0], projects[1], marks, logs)
+        finally:
+            for started in marks.glob("started-*"):  # lets a pause step orphaned by a kill end now
+                (marks / started.name.replace("started-", "release-")).touch()
 
 
 def share_backend(drill: Drill) -> None:

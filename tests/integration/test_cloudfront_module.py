@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import OVERRIDE_FILE, LocalTarget
 from deployment_infra.terraform import write_cli_config
-from tests.conftest import REPO
+from tests.conftest import REPO, own_emulator
 
 MODULE = REPO / "terraform" / "modules" / "cloudfront"
 TIMEOUT_S = 600
@@ -67,10 +67,8 @@ output "cdn" {
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory, terraform_available: str) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("cdn-emulator")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("cdn-emulator")) / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import OVERRIDE_FILE, LocalTarget
-from tests.conftest import REPO
+from tests.conftest import REPO, own_emulator
 from tests.integration.terraform_root import run_terraform
 
 REGION = "af-south-1"
@@ -82,10 +82,8 @@ output "cost" {{
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("cost")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("cost")) / ".infra") as emu:
+        yield emu
 
 
 def _zip() -> bytes:

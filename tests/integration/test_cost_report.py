@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.ops import pricing
 from deployment_infra.ops.cost_catalog import SUPPORTED_TYPES
-from tests.conftest import copy_project, run_infra
+from tests.conftest import copy_project, own_emulator, run_infra
 
 pytestmark = pytest.mark.integration
 TIMEOUT_S = 600
@@ -31,12 +30,8 @@ def project(
 ) -> Iterator[tuple[Path, dict]]:
     """A project copy and an emulator of this module's own (the session's serves other tests)."""
     where = copy_project(tmp_path_factory.mktemp("cost-project"))
-    emulator = Emulator(where / ".infra", free_port())
-    emulator.ensure_running()
-    try:
+    with own_emulator(where / ".infra") as emulator:
         yield where, {"INFRA_EMULATOR_PORT": str(emulator.port)}
-    finally:
-        emulator.stop()
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:

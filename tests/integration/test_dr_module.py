@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import OVERRIDE_FILE, LocalTarget
-from tests.conftest import REPO
+from tests.conftest import REPO, own_emulator
 from tests.integration.terraform_root import run_terraform
 
 REGION = "af-south-1"
@@ -65,10 +65,8 @@ output "dr" {{
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("dr")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("dr")) / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.errors import InfraError
 from deployment_infra.targets import LocalTarget
-from tests.conftest import copy_project, run_infra
+from tests.conftest import copy_project, own_emulator, run_infra
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +80,7 @@ def test_cli_emulator_commands(own_project: Path) -> None:
 
 def test_tls_only_bucket_policy_through_the_launcher(tmp_path: Path) -> None:
     """The s3-bucket-policy-conditions shim, end to end: a TLS-only state bucket stays usable."""
-    emu = Emulator(tmp_path / ".infra", free_port())
-    emu.ensure_running()
-    try:
+    with own_emulator(tmp_path / ".infra") as emu:
         s3 = LocalTarget(emu).client("s3", "af-south-1")
         s3.create_bucket(Bucket="state", CreateBucketConfiguration={"LocationConstraint": "af-south-1"})
         policy = {
@@ -100,8 +98,6 @@ def test_tls_only_bucket_policy_through_the_launcher(tmp_path: Path) -> None:
         s3.put_bucket_policy(Bucket="state", Policy=json.dumps(policy))
         s3.put_object(Bucket="state", Key="k", Body=b"v")
         assert s3.get_object(Bucket="state", Key="k")["Body"].read() == b"v"
-    finally:
-        emu.stop()
 
 
 def test_read_only_verbs_never_create_the_state_bucket(own_project: Path) -> None:

@@ -14,8 +14,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.emulator_faults import CONTROL_PATH
+from tests.conftest import own_emulator
 from tests.support import faults
 
 REGION = "af-south-1"
@@ -35,10 +36,8 @@ TRUST = json.dumps(
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("faults")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("faults")) / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture

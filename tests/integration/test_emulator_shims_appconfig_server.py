@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 REGION = "af-south-1"
 ACCOUNT = "123456789012"
@@ -22,10 +22,8 @@ ACCOUNT = "123456789012"
 
 @pytest.fixture(scope="module")
 def appconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("appconfig-shims")) / ".infra", free_port())
-    emu.ensure_running()
-    yield LocalTarget(emu).client("appconfig", REGION)
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("appconfig-shims")) / ".infra") as emu:
+        yield LocalTarget(emu).client("appconfig", REGION)
 
 
 def test_flags_profile_deployed_to_an_environment_through_the_launcher(appconfig: Any) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 REGION = "af-south-1"
 ROLE = "arn:aws:iam::123456789012:role/backup"
@@ -21,13 +21,11 @@ ROLE = "arn:aws:iam::123456789012:role/backup"
 
 @pytest.fixture(scope="module")
 def backup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("backup-shims")) / ".infra", free_port())
-    emu.ensure_running()
-    client = LocalTarget(emu).client("backup", REGION)
-    # the provider (aws-sdk-go-v2) sends ListTags without boto3's trailing slash
-    client.meta.events.register("before-sign.backup.ListTags", _strip_trailing_slash)
-    yield client
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("backup-shims")) / ".infra") as emu:
+        client = LocalTarget(emu).client("backup", REGION)
+        # the provider (aws-sdk-go-v2) sends ListTags without boto3's trailing slash
+        client.meta.events.register("before-sign.backup.ListTags", _strip_trailing_slash)
+        yield client
 
 
 def _strip_trailing_slash(request: Any, **_: Any) -> None:

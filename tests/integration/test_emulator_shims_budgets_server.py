@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 ACCOUNT = "123456789012"
 NAME = "ngapp-shim-monthly"
@@ -41,10 +41,8 @@ BUDGET = {
 
 @pytest.fixture(scope="module")
 def budgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("budgets-shims")) / ".infra", free_port())
-    emu.ensure_running()
-    yield LocalTarget(emu).client("budgets", "us-east-1")
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("budgets-shims")) / ".infra") as emu:
+        yield LocalTarget(emu).client("budgets", "us-east-1")
 
 
 def test_subscribers_tags_and_update_through_the_launcher(budgets: Any) -> None:

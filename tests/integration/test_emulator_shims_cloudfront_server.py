@@ -14,16 +14,14 @@ import pytest
 from deployment_infra.deploy import cdn
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
-from tests.conftest import copy_project, run_infra
+from tests.conftest import copy_project, own_emulator, run_infra
 from tests.unit.test_emulator_shims_cloudfront import CACHE_POLICY, distribution_config
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("cdn-shims")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("cdn-shims")) / ".infra") as emu:
+        yield emu
 
 
 def _cf(emulator: Emulator) -> Any:

@@ -15,18 +15,17 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 REGION = "af-south-1"
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("data-shims")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("data-shims")) / ".infra") as emu:
+        yield emu
 
 
 def _client(emulator: Emulator, service: str) -> Any:

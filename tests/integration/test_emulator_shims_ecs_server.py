@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 REGION = "af-south-1"
 NAME = "ngapp-shim-api"
@@ -26,10 +27,8 @@ STEADY = f"(service {NAME}) has reached a steady state."
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("ecs-shims")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("ecs-shims")) / ".infra") as emu:
+        yield emu
 
 
 def _revision(ecs: Any, tag: str) -> str:

@@ -10,18 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 ACCOUNT = "123456789012"
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTarget]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("inventory-shims")) / ".infra", free_port())
-    emu.ensure_running()
-    yield LocalTarget(emu)
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("inventory-shims")) / ".infra") as emu:
+        yield LocalTarget(emu)
 
 
 @pytest.mark.parametrize("region", ["af-south-1", "eu-west-1"])

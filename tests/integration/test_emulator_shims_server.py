@@ -10,8 +10,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 TARGET = {
     "ServiceNamespace": "dynamodb",
@@ -22,10 +23,8 @@ TARGET = {
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("shims")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("shims")) / ".infra") as emu:
+        yield emu
 
 
 def test_bare_moto_lacks_application_autoscaling_tags() -> None:

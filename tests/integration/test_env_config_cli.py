@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import LocalTarget
-from tests.conftest import copy_project, run_infra
+from tests.conftest import copy_project, own_emulator, run_infra
 
 pytestmark = pytest.mark.integration
 REGION = "af-south-1"
@@ -26,12 +26,8 @@ def project(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Path, dict[str, str | None], Emulator]]:
     where = copy_project(tmp_path_factory.mktemp("config-project"))
-    emulator = Emulator(where / ".infra", free_port())
-    emulator.ensure_running()
-    try:
+    with own_emulator(where / ".infra") as emulator:
         yield where, {"INFRA_EMULATOR_PORT": str(emulator.port), "INFRA_TARGET": None}, emulator
-    finally:
-        emulator.stop()
 
 
 def infra(

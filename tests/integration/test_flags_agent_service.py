@@ -25,6 +25,7 @@ import pytest
 
 from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 from tests.support.appconfig import Setup, create_setup
 from tests.support.reference_service import compile_service
 
@@ -63,10 +64,8 @@ def _stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("flags-agent")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("flags-agent")) / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.envs.flags_agent import AppConfigReader
 from deployment_infra.targets import LocalTarget
-from tests.conftest import copy_project, run_infra
+from tests.conftest import copy_project, own_emulator, run_infra
 
 REGION = "af-south-1"
 BANNER = "maintenance_banner"
@@ -30,10 +30,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def emulator(project: Path) -> Iterator[Emulator]:
-    emu = Emulator(project / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(project / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")

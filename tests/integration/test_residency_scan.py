@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.ops.residency_scan import Rules, scan
 from deployment_infra.settings import load
 from deployment_infra.targets import LocalTarget
-from tests.conftest import copy_project, run_infra
+from tests.conftest import copy_project, own_emulator, run_infra
 
 HOME = "af-south-1"
 WIDE = {"COLUMNS": "400"}  # a table row on one line, whatever the ARN's length
@@ -75,10 +75,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def emulator(project: Path) -> Iterator[Emulator]:
     """The project's own emulator: the CLI finds it through INFRA_EMULATOR_PORT and .infra/."""
-    emu = Emulator(project / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(project / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deployment_infra.emulator import Emulator, free_port
+from deployment_infra.emulator import Emulator
 from deployment_infra.targets import OVERRIDE_FILE, LocalTarget
-from tests.conftest import REPO
+from tests.conftest import REPO, own_emulator
 from tests.integration.terraform_root import run_terraform
 
 TIMEOUT_S = 300
@@ -106,10 +106,8 @@ output "ou_ids" {{
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory, terraform_available: str) -> Iterator[Emulator]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("residency-emulator")) / ".infra", free_port())
-    emu.ensure_running()
-    yield emu
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("residency-emulator")) / ".infra") as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")

@@ -13,22 +13,20 @@ from typing import Any
 
 import pytest
 
-from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.errors import InfraError
 from deployment_infra.ops import postgres_local as pgl
 from deployment_infra.ops.backup_verify import DatabaseFingerprint, fingerprint
 from deployment_infra.ops.rds_drill import run_rds_drill
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 
 REGION = "af-south-1"
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTarget]:
-    emu = Emulator(Path(tmp_path_factory.mktemp("verify-backup")) / ".infra", free_port())
-    emu.ensure_running()
-    yield LocalTarget(emu)
-    emu.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("verify-backup")) / ".infra") as emu:
+        yield LocalTarget(emu)
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ from deployment_infra.deploy.images import Image
 from deployment_infra.deploy.releases import ReleaseHistory, last_good
 from deployment_infra.deploy.service import ServiceRef
 from deployment_infra.deploy.smoke import SmokeConfig
-from deployment_infra.emulator import Emulator, free_port
 from deployment_infra.targets import LocalTarget
+from tests.conftest import own_emulator
 from tests.support.ecs_service import ThreadRuntime, create_service, running_task_definition
 
 SMOKE = SmokeConfig(samples=1, timeout_s=2.0, attempts=1, retry_delay_s=0.0, latency_budget_ms=2000.0)
@@ -39,10 +39,8 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTarget]:
-    emulator = Emulator(Path(tmp_path_factory.mktemp("rollback-property")) / ".infra", free_port())
-    emulator.ensure_running()
-    yield LocalTarget(emulator)
-    emulator.stop()
+    with own_emulator(Path(tmp_path_factory.mktemp("rollback-property")) / ".infra") as emulator:
+        yield LocalTarget(emulator)
 
 
 class RollbackMachine(RuleBasedStateMachine):

@@ -43,7 +43,7 @@ def test_lock_error_names_holder_and_id() -> None:
         ("Error: Saved plan is stale", "stale"),
         (
             "│ Error: creating S3 Bucket (x): BucketAlreadyExists\n│\n│   with aws_s3_bucket.this,\n",
-            "creating S3 Bucket (x): BucketAlreadyExists (with aws_s3_bucket.this,)",
+            "aws_s3_bucket.this: creating S3 Bucket (x): BucketAlreadyExists",
         ),
     ],
 )
