@@ -43,7 +43,7 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _CBOR_PATH = re.compile(r"/service/[^/]+/operation/([^/?]+)")
 
 
@@ -103,7 +103,8 @@ def identify(environ: Environ) -> Request:
     """Service, operation and protocol of a request (the body is read only for form posts)."""
     auth = str(environ.get("HTTP_AUTHORIZATION", ""))
     query = parse_qs(str(environ.get("QUERY_STRING", "")))
-    scope = _SCOPE.search(auth) or _SCOPE.search("Credential=" + query.get("X-Amz-Credential", [""])[0])
+    presigned = "Credential=" + query.get("X-Amz-Credential", [""])[0]
+    scope = CREDENTIAL_SCOPE.search(auth) or CREDENTIAL_SCOPE.search(presigned)
     service = scope[2].lower() if scope else None
     attempt = str(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
     target = environ.get("HTTP_X_AMZ_TARGET")

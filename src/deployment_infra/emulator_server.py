@@ -1,8 +1,9 @@
 """Launcher of the embedded AWS: apply the project's moto compatibility shims, then serve.
 
 Run by `infra` (see emulator.py) as `python -m deployment_infra.emulator_server --port N`.
-The moto server app is wrapped in the fault-injection middleware (emulator_faults.py), which is idle
-until a drill posts a rule to /_infra/faults.
+The moto server app is wrapped in two middlewares: one request at a time into moto
+(emulator_serial.py: its backends are not thread-safe), and outside that the fault injection
+(emulator_faults.py), idle until a drill posts a rule to /_infra/faults.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from deployment_infra.emulator_faults import FaultInjector
+    from deployment_infra.emulator_serial import SerializedApp
 
     os.environ.setdefault("MOTO_PORT", str(port))  # moto builds its own URLs (queues, presigned) from it
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGINT, _exit)
-    app = FaultInjector(DomainDispatcherApplication(create_backend_app))
+    app = FaultInjector(SerializedApp(DomainDispatcherApplication(create_backend_app)))
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 

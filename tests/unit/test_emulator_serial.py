@@ -1,0 +1,108 @@
+"""One request at a time into moto (the moto-not-thread-safe shim), SQS long polls exempt."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from deployment_infra.emulator_serial import SerializedApp, service_of
+
+
+def signed(service: str) -> dict[str, Any]:
+    return {
+        "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=test/20261201/af-south-1/"
+        f"{service}/aws4_request, SignedHeaders=host, Signature=0"
+    }
+
+
+class Recorder:
+    """A WSGI app that notes how many requests are inside it at once, while it renders the body."""
+
+    def __init__(self, hold: float = 0.02) -> None:
+        self.hold = hold
+        self.inside = 0
+        self.most = 0
+        self._count = threading.Lock()
+
+    def _enter(self) -> None:
+        with self._count:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+
+    def _leave(self) -> None:
+        with self._count:
+            self.inside -= 1
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        self._enter()
+        start_response("200 OK", [])
+        try:
+            time.sleep(self.hold / 2)
+            yield b"part one "
+            time.sleep(self.hold / 2)  # still rendering: moto builds bodies from live state
+            yield b"part two"
+        finally:
+            self._leave()
+
+
+def hammer(app: Any, environ: dict[str, Any], threads: int = 8) -> list[bytes]:
+    bodies: list[bytes] = []
+
+    def one() -> None:
+        bodies.append(b"".join(app(dict(environ), lambda *_: None)))
+
+    workers = [threading.Thread(target=one) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return bodies
+
+
+def test_unwrapped_requests_overlap_so_the_check_can_fail() -> None:
+    app = Recorder()
+    hammer(app, signed("ec2"))
+    assert app.most > 1
+
+
+def test_requests_and_their_bodies_never_overlap_inside_moto() -> None:
+    app = Recorder()
+    bodies = hammer(SerializedApp(app), signed("ec2"))
+    assert app.most == 1
+    assert bodies == [b"part one part two"] * 8
+
+
+def test_unsigned_requests_are_serialized_too() -> None:
+    app = Recorder()
+    hammer(SerializedApp(app), {})
+    assert app.most == 1
+
+
+def test_sqs_long_polls_do_not_hold_everyone_else() -> None:
+    """A ReceiveMessage waiting inside moto must not stop an EC2 call from completing."""
+    release = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        if service_of(environ) == "sqs":
+            release.wait(10)
+            return [b"messages"]
+        return [b"ec2"]
+
+    serial = SerializedApp(app)
+    poll = threading.Thread(target=lambda: list(serial(signed("sqs"), lambda *_: None)))
+    poll.start()
+    try:
+        assert b"".join(serial(signed("ec2"), lambda *_: None)) == b"ec2"
+        assert poll.is_alive()  # the poll is still waiting, and the EC2 call got through
+    finally:
+        release.set()
+        poll.join()
+
+
+def test_service_of_reads_the_credential_scope() -> None:
+    assert service_of(signed("elasticloadbalancing")) == "elasticloadbalancing"
+    assert service_of({"HTTP_AUTHORIZATION": "Bearer x"}) is None
+    assert service_of({}) is None
