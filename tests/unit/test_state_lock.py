@@ -241,6 +241,16 @@ def test_the_run_lock_refuses_a_second_run_at_once_and_dies_with_its_holder(tmp_
         holder.wait()
 
 
+def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script_text: str) -> None:
+    """A shell script named terraform first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "terraform"
+    script.write_text(script_text)
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
 FAKE_TERRAFORM = """#!/bin/sh
 if [ "$1" = "version" ]; then echo '{"terraform_version": "1.11.4"}'; exit 0; fi
 i=0
@@ -253,12 +263,7 @@ kill -9 $$
 def test_terraform_records_its_holder_while_it_runs_and_a_kill_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "terraform"
-    script.write_text(FAKE_TERRAFORM)
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_terraform(tmp_path, monkeypatch, FAKE_TERRAFORM)
     tf._version_checked.clear()
     holder_file, seen = tmp_path / "work" / lh.HOLDER_FILE, tmp_path / "seen.json"
     runner = tf.Terraform(
@@ -289,12 +294,7 @@ exec sleep 60
 def test_terraform_does_not_run_when_its_holder_cannot_be_recorded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "terraform"
-    script.write_text(SLOW_TERRAFORM)
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_terraform(tmp_path, monkeypatch, SLOW_TERRAFORM)
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the work dir should be")
     runner = tf.Terraform(
