@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,6 +238,12 @@ class Param:
     note: str = ""  # why there is no junk
 
 
+def _lock_id_ok(value: str) -> bool:
+    """Terraform's lock ids are UUIDs in their canonical 8-4-4-4-12 hex form."""
+    parts = value.split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12] and all(c in string.hexdigits for c in "".join(parts))
+
+
 def _one(strategy: st.SearchStrategy[object]) -> st.SearchStrategy[list[object]]:
     return strategy.map(lambda v: [v])
 
@@ -293,7 +300,16 @@ PARAMS: dict[str, Param] = {
         ),
     ),
     "unlock lock_id": Param(
-        ["0b1c2d3e-0000-4000-8000-000000000000"], None, "helper C rewrites unlock's lock handling"
+        ["0b1c2d3e-0000-4000-8000-000000000000"],
+        _one(
+            junk_text(
+                "0b1c2d3e-0000-4000-8000-00000000000",
+                "0b1c2d3e000040008000000000000000",
+                "{0b1c2d3e-0000-4000-8000-000000000000}",
+                "0b1c2d3e-0000-4000-8000-000000000000\n",
+                "0b1c2d3e-0000-4000-8000-00000000000g",
+            ).filter(lambda v: not _lock_id_ok(v))
+        ),
     ),
     "plan_json": Param([PLAN], _one(PLAN_FILE_JUNK)),
     "as_of": Param(["2026-01-01"], _one(_DATE_JUNK)),

@@ -319,3 +319,5 @@ def test_a_lock_id_that_is_no_uuid_is_refused_before_any_work(capsys: pytest.Cap
     assert main(["unlock", "--env", "dev", "1; rm -rf /"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: '1; rm -rf /' is not a lock id") and "\n" not in err
+    # "$" would let a trailing newline through
+    assert main(["unlock", "--env", "dev", "0b1c2d3e-0000-4000-8000-000000000000\n"]) == 2

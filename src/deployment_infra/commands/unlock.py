@@ -19,7 +19,7 @@ from deployment_infra.stack import NotDeployedError
 from deployment_infra.ui import print_json
 
 # Terraform's S3 backend lock ids are UUIDs; anything else cannot be a lock (checked before any work).
-_LOCK_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+_LOCK_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z")  # \Z: no trailing newline
 
 
 def unlock(env: str, target: str, lock_id: str | None, yes: bool, as_json: bool) -> int:
