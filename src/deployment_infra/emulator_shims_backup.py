@@ -17,7 +17,7 @@ from deployment_infra.emulator_shims import backend_store, request_body, shim, u
 
 # AWS answers GetBackupSelection with every condition operator, empty when unused.
 CONDITION_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
-SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}\Z")
 
 # Paths moto's backup router lacks (restJson1: the operation is found from method + URI).
 EXTRA_URL_PATHS = (

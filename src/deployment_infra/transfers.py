@@ -39,7 +39,7 @@ SERVICES = frozenset(
 )
 ANY_SERVICE = "*"
 
-_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3,}$")
+_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3,}\Z")
 # "s.41(1)(a): ..." or "s.43(1)(b): ..." — the section, then what the basis is in words.
 _LEGAL_BASIS = re.compile(r"^s\.(41|43)(\(\d+\))?(\([a-z]\))?:\s*\S.*$")
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]\Z")  # \Z: "$" passes "x\n"

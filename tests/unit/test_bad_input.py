@@ -19,12 +19,14 @@ from deployment_infra.commands import deploy as deploy_cmd
 from deployment_infra.commands import docs, ops, package
 from deployment_infra.commands import plan as plan_cmd
 from deployment_infra.deploy import promotion
-from deployment_infra.deploy.images import check_tag
+from deployment_infra.deploy.images import Image, check_tag
 from deployment_infra.deploy.releases import parse_release_id
+from deployment_infra.deploy.service import ServiceRef
 from deployment_infra.envs import config as cfg
 from deployment_infra.envs import flags as fl
 from deployment_infra.envs.preview import parse_open_prs
 from deployment_infra.errors import SettingsError, UsageError
+from deployment_infra.ops import residency_scan
 
 REPO = Path(__file__).resolve().parents[2]
 HUGE_NAME = "x" * 300  # longer than a file name may be (ENAMETOOLONG, an OSError, from stat)
@@ -173,3 +175,25 @@ def test_paths_too_long_for_the_file_system(tmp_path: Path) -> None:
         docs.check_out(tmp_path / HUGE_NAME)
     with pytest.raises(UsageError, match="--out"):
         docs.check_out(tmp_path)  # a directory
+
+
+@pytest.mark.parametrize(
+    "image", ["ngapp-dev/api:3f2a9c1\n", "ngapp-dev/api\n:3f2a9c1", "ngapp-dev/api:٣"], ids=repr
+)
+def test_an_image_with_a_trailing_newline_or_unicode_digit_is_refused(image: str) -> None:
+    """Validators end in \\Z: "$" also matches before a final newline, so "tag\\n" passed as a tag."""
+    with pytest.raises(UsageError):
+        Image.parse(image)
+
+
+@pytest.mark.parametrize(
+    ("parse", "value"),
+    [
+        (residency_scan.parse_regions, "af-south-1,eu-west-٣"),
+        (lambda v: ServiceRef.of(settings.load(REPO), "dev", v), "api\n"),
+    ],
+    ids=["region-digit", "service-newline"],
+)
+def test_names_with_a_trailing_newline_or_unicode_digit_are_refused(parse: Any, value: str) -> None:
+    with pytest.raises(UsageError):
+        parse(value)

@@ -9,8 +9,8 @@ from deployment_infra.errors import UsageError
 
 # Docker's grammar, simplified: lower-case repository path (optionally with a registry host:port),
 # and a tag of 1-128 characters of [A-Za-z0-9_.-] not starting with '.' or '-'.
-_REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*$")
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*\Z")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 
 
 def check_tag(tag: str, what: str = "tag") -> str:

@@ -21,7 +21,7 @@ SUCCEEDED = "succeeded"
 FAILED = "failed"  # did not reach steady state or failed its smoke test, and was rolled back
 OUTCOMES = (SUCCEEDED, FAILED)
 ACTIONS = ("deploy", "rollback")
-RELEASE_ID = re.compile(r"^r[0-9]{6}$")
+RELEASE_ID = re.compile(r"^r[0-9]{6}\Z")
 _ID_ATTEMPTS = 20
 
 

@@ -15,7 +15,7 @@ from deployment_infra.settings import Settings
 
 DEFAULT_SERVICE = "api"
 CONTAINER_NAME = "app"  # the container every task definition of the ecs module runs
-_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,9}$")  # the roots' var.service_name validation
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,9}\Z")  # the roots' var.service_name validation
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ CONNECT_TIMEOUT = 5  # seconds: a rotation step fails fast rather than hang unti
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default
 SSL_MODES = {"require": True, "disable": False}  # pg8000: True = TLS or fail; False = plain
 
-_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}\Z")
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,9 @@ ENGINE = "redis"  # the secret's kind; Valkey speaks the same protocol
 TOKEN_LENGTH = 64
 # ElastiCache: 16-128 printable characters, and of the punctuation only !&#$^<>- ; the tokens drawn
 # here are alphanumeric (GetRandomPassword with ExcludePunctuation)
-_TOKEN = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}\Z")
 # ElastiCache: 1-40 letters, digits and hyphens, starting with a letter, no "--", no trailing "-"
-_GROUP_ID = re.compile(r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{0,39}(?<!-)$")
+_GROUP_ID = re.compile(r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{0,39}(?<!-)\Z")
 AVAILABLE = "available"
 ROTATE = "ROTATE"
 # Secrets Manager staging label on the version whose token setSecret last applied to the group

@@ -81,7 +81,7 @@ USAGE: Mapping[str, tuple[str, str]] = MappingProxyType(
 _TABLE_FIELDS = {"region": str, "location": str, "as_of": dt.date, "source": str, "currency": str}
 _PRICE_FIELDS = frozenset({"usd", "unit", "verified", "note", "free"})
 _TOP_LEVEL = frozenset({"table", "prices", "vcpus", "usage"})
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]\Z")
 # "<kind>:<what>..." pairs that must not cost more than the on-demand price they stand for.
 _CHEAPER_THAN = (
     (re.compile(r"^fargate-spot:(.+)$"), r"fargate:\1"),

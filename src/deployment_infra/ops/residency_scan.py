@@ -37,7 +37,7 @@ from deployment_infra.targets import Target, account_id
 ENVIRONMENT_TAG = "Environment"
 GLOBAL = "global"
 DEFAULT_WORKERS = 12
-_REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
+_REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}\Z")
 Progress = Callable[[str], None]
 
 
