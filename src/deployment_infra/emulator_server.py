@@ -42,7 +42,7 @@ def serve(host: str, port: int) -> None:
     os.environ.setdefault("MOTO_PORT", str(port))  # moto builds its own URLs (queues, presigned) from it
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGINT, _exit)
-    app = FaultInjector(SerializedApp(DomainDispatcherApplication(create_backend_app)))
+    app = FaultInjector(SerializedApp(DomainDispatcherApplication(create_backend_app), log=sys.stderr))
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 

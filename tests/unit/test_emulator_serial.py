@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -106,3 +107,37 @@ def test_service_of_reads_the_credential_scope() -> None:
     assert service_of(signed("elasticloadbalancing")) == "elasticloadbalancing"
     assert service_of({"HTTP_AUTHORIZATION": "Bearer x"}) is None
     assert service_of({}) is None
+
+
+def test_each_request_is_one_log_line_and_moto_still_reads_the_body() -> None:
+    """werkzeug's line says "POST / 409"; ours says which call, which attempt, and the waits."""
+    seen: list[bytes] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+        start_response("409 Conflict", [])
+        return [b"EntityAlreadyExists"]
+
+    body = b"Action=CreateRole&RoleName=backup&Version=2010-05-08"
+    environ = {
+        **signed("iam"),
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_AMZ_SDK_REQUEST": "attempt=2; max=2",
+        "wsgi.input": io.BytesIO(body),
+    }
+    log = io.StringIO()
+    assert SerializedApp(app, log=log)(environ, lambda *_: None) == [b"EntityAlreadyExists"]
+    assert seen == [body]
+    line = log.getvalue()
+    assert line.startswith("request: iam CreateRole [attempt=2; max=2] -> 409 (waited ")
+    assert line.count("\n") == 1
+
+
+def test_health_checks_are_not_logged() -> None:
+    log = io.StringIO()
+    serial = SerializedApp(lambda e, sr: (sr("200 OK", []), [b"{}"])[1], log=log)
+    serial({"PATH_INFO": "/moto-api/", "REQUEST_METHOD": "GET"}, lambda *_: None)
+    assert log.getvalue() == ""
