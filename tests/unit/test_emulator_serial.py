@@ -141,3 +141,65 @@ def test_health_checks_are_not_logged() -> None:
     serial = SerializedApp(lambda e, sr: (sr("200 OK", []), [b"{}"])[1], log=log)
     serial({"PATH_INFO": "/moto-api/", "REQUEST_METHOD": "GET"}, lambda *_: None)
     assert log.getvalue() == ""
+
+
+class Counter:
+    """A create that succeeds once and then conflicts, as moto's CreateRole does."""
+
+    def __init__(self, first: str = "200 OK") -> None:
+        self.calls = 0
+        self.first = first
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.calls += 1
+        if self.calls == 1:
+            start_response(self.first, [("Content-Type", "text/xml")])
+            return [b"<CreateRoleResponse>role</CreateRoleResponse>"]
+        start_response("409 Conflict", [])
+        return [b"EntityAlreadyExists"]
+
+
+def call(app: Any, invocation: str, attempt: int, method: str = "POST") -> tuple[str, bytes]:
+    statuses: list[str] = []
+    environ = {
+        **signed("iam"),
+        "REQUEST_METHOD": method,
+        "PATH_INFO": "/",
+        "HTTP_AMZ_SDK_INVOCATION_ID": invocation,
+        "HTTP_AMZ_SDK_REQUEST": f"attempt={attempt}; max=2",
+    }
+    body = b"".join(app(environ, lambda status, headers, *_: statuses.append(status)))
+    return statuses[0], body
+
+
+def test_a_retry_of_an_answered_call_gets_the_same_answer_without_running_again() -> None:
+    moto = Counter()
+    log = io.StringIO()
+    serial = SerializedApp(moto, log=log)
+    first = call(serial, "inv-1", 1)
+    assert call(serial, "inv-1", 2) == first == ("200 OK", b"<CreateRoleResponse>role</CreateRoleResponse>")
+    assert moto.calls == 1
+    assert "(replayed: answered before)" in log.getvalue().splitlines()[-1]
+    assert call(serial, "inv-2", 1) == ("409 Conflict", b"EntityAlreadyExists")  # a new call runs
+    assert moto.calls == 2
+
+
+def test_errors_and_reads_are_run_again() -> None:
+    failing = Counter(first="500 Internal Server Error")
+    serial = SerializedApp(failing)
+    call(serial, "inv-1", 1)
+    call(serial, "inv-1", 2)
+    assert failing.calls == 2  # a 5xx is retried for real (the throttling and 5xx drills need it)
+    reads = Counter()
+    serial = SerializedApp(reads)
+    call(serial, "inv-1", 1, method="GET")
+    call(serial, "inv-1", 2, method="GET")
+    assert reads.calls == 2
+
+
+def test_without_an_invocation_id_every_request_runs() -> None:
+    moto = Counter()
+    serial = SerializedApp(moto)
+    call(serial, "", 1)
+    call(serial, "", 1)
+    assert moto.calls == 2
