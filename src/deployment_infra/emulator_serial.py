@@ -90,7 +90,8 @@ class SerializedApp:
                 self._remember(invocation, response, body, environ)
             done = time.monotonic()
         if request is not None:
-            attempt = f" [{request.attempt}]" if request.attempt else ""
+            # the invocation id's head tells a retry of this call from another call's first attempt
+            attempt = f" [{request.attempt}; call {invocation[:8]}]" if request.attempt else ""
             what = request.operation or environ.get("PATH_INFO")
             code = response[0][0].split(" ", 1)[0] if response else "?"
             print(

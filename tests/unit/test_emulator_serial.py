@@ -126,13 +126,14 @@ def test_each_request_is_one_log_line_and_moto_still_reads_the_body() -> None:
         "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
         "CONTENT_LENGTH": str(len(body)),
         "HTTP_AMZ_SDK_REQUEST": "attempt=2; max=2",
+        "HTTP_AMZ_SDK_INVOCATION_ID": "0f3e9a1c-5b7d-4e2f-8a6b-1c2d3e4f5a6b",
         "wsgi.input": io.BytesIO(body),
     }
     log = io.StringIO()
     assert SerializedApp(app, log=log)(environ, lambda *_: None) == [b"EntityAlreadyExists"]
     assert seen == [body]
     line = log.getvalue()
-    assert line.startswith("request: iam CreateRole [attempt=2; max=2] -> 409 (waited ")
+    assert line.startswith("request: iam CreateRole [attempt=2; max=2; call 0f3e9a1c] -> 409 (waited ")
     assert line.count("\n") == 1
 
 
