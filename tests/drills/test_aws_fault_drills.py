@@ -180,7 +180,7 @@ def root(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator) -> Terraf
     path = tmp_path_factory.mktemp("fault-root")
     (path / "main.tf").write_text(ROOT)
     target = LocalTarget(emulator)
-    write_override(target, path)  # the local target's provider block: endpoints, max_retries = 2
+    write_override(target, path)  # the local target's provider block: endpoints, max_retries = 4
     env = {**target.environ(), "TF_CLI_CONFIG_FILE": str(write_cli_config(path / ".run"))}
     tf = Terraform(root=path, data_dir=path / ".terraform", env=env, timeout=300, what="the fault drill root")
     tf.init()
@@ -224,9 +224,9 @@ def test_terraform_a_persistent_503_is_one_line_naming_the_resource(
     assert "\n" not in message
     assert message == (
         "terraform apply on the fault drill root failed: aws_ssm_parameter.this: updating SSM Parameter "
-        "(/drill/faults): AWS SSM PutParameter failed after 2 attempts: ServiceUnavailable: "
+        "(/drill/faults): AWS SSM PutParameter failed after 4 attempts: ServiceUnavailable: "
         "injected by the emulator's fault drill"
     )
-    assert len(faults.log(url)) == 2  # the provider's max_retries = 2 on the local target: 2 attempts
+    assert len(faults.log(url)) == 4  # the provider's max_retries = 4 on the local target: 4 attempts
     faults.clear(url)
     assert parameter(emulator) == "v1"  # nothing half-written

@@ -41,7 +41,7 @@ def test_local_override_points_every_provider_at_the_emulator(tmp_path: Path) ->
     text = (tmp_path / OVERRIDE_FILE).read_text()
     assert text.count('provider "aws" {') == 2
     assert re.search(r'alias += "eu"', text)
-    assert re.search(r'\bs3 += "http://127.0.0.1:45999"', text) and "max_retries                 = 2" in text
+    assert re.search(r'\bs3 += "http://127.0.0.1:45999"', text) and "max_retries                 = 4" in text
     # generated files sit in the roots: they must pass `terraform fmt -check` like the rest
     fmt = subprocess.run(["terraform", "fmt", "-check", str(tmp_path / OVERRIDE_FILE)], capture_output=True)
     assert fmt.returncode == 0, fmt.stdout
