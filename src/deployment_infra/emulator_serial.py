@@ -1,11 +1,10 @@
-"""One request at a time into moto: the `moto-not-thread-safe` gap of the emulator layer.
+"""One request at a time into moto, and a replay of answered retries (the emulator layer's guards).
 
 moto's backends are plain dicts and lists that the threaded server's request threads read and write
-without locks (getmoto/moto#372). Terraform sends up to ten requests at once, so under load a
-request could iterate a dict another thread was growing (e.g. DescribeSecurityGroupRules walking
-every group while CreateSecurityGroup adds one) and fail with a 500 after, or while, changing state.
-The provider then retried into InvalidPermission.Duplicate and the environment could not converge.
-With the GIL moto's handlers run one at a time anyway, so holding a lock around each costs little.
+without locks (getmoto/moto#372); Terraform sends up to ten requests at once. Holding a lock around
+each request keeps moto's state consistent; with the GIL its handlers ran one at a time anyway, so
+it costs little. It was added for CI's duplicate-create failures, whose cause turned out to be the
+Go SDK losing answers (see SerializedApp): it stays as a guard, not as that fix.
 
 SQS is exempt: ReceiveMessage long-polls inside its handler, and holding the lock through that
 wait would stall every other request.
