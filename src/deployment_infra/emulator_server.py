@@ -1,8 +1,8 @@
 """Launcher of the embedded AWS: apply the project's moto compatibility shims, then serve.
 
 Run by `infra` (see emulator.py) as `python -m deployment_infra.emulator_server --port N`.
-The moto server app is wrapped in two middlewares: one request at a time into moto
-(emulator_serial.py: its backends are not thread-safe), and outside that the fault injection
+The moto server app is wrapped in two middlewares: one request at a time into moto (emulator_serial.py,
+which also replays answered retries and logs each request), and outside that the fault injection
 (emulator_faults.py), idle until a drill posts a rule to /_infra/faults.
 """
 
