@@ -88,18 +88,19 @@ class SerializedApp:
                 body = list(self.app(environ, recording_start_response))
                 self._remember(invocation, response, body, environ)
             done = time.monotonic()
-        if request is not None:
+        if request is not None and self.log is not None:
             # the invocation id's head tells a retry of this call from another call's first attempt
             attempt = f" [{request.attempt}; call {invocation[:8]}]" if request.attempt else ""
             what = request.operation or environ.get("PATH_INFO")
             code = response[0][0].split(" ", 1)[0] if response else "?"
-            print(
+            # one write, newline included: werkzeug's threads write their own lines to the same
+            # stream, and print()'s separate newline write let two lines run together
+            self.log.write(
                 f"request: {request.service or '-'} {what}{attempt} -> {code}"
                 f"{' (replayed: answered before)' if replayed is not None else ''} "
-                f"(waited {(entered - arrived) * 1000:.0f} ms, took {(done - entered) * 1000:.0f} ms)",
-                file=self.log,
-                flush=True,
+                f"(waited {(entered - arrived) * 1000:.0f} ms, took {(done - entered) * 1000:.0f} ms)\n"
             )
+            self.log.flush()
         return body
 
     def _remember(

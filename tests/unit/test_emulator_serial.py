@@ -137,6 +137,27 @@ def test_each_request_is_one_log_line_and_moto_still_reads_the_body() -> None:
     assert line.count("\n") == 1
 
 
+class WriteRecorder(io.StringIO):
+    """A log stream that keeps each write() apart, to see how a line reached it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_the_log_line_and_its_newline_are_one_write() -> None:
+    """werkzeug's threads log to the same stream: a separate newline write let lines run together."""
+    log = WriteRecorder()
+    serial = SerializedApp(lambda e, sr: (sr("200 OK", []), [b"{}"])[1], log=log)
+    serial({**signed("sts"), "REQUEST_METHOD": "POST", "PATH_INFO": "/"}, lambda *_: None)
+    assert len(log.writes) == 1
+    assert log.writes[0].startswith("request: sts ") and log.writes[0].endswith(")\n")
+
+
 def test_health_checks_are_not_logged() -> None:
     log = io.StringIO()
     serial = SerializedApp(lambda e, sr: (sr("200 OK", []), [b"{}"])[1], log=log)
