@@ -5,7 +5,8 @@ WSGI middleware around the moto server app (emulator_server.py), idle until a ru
 request no rule matches reaches moto untouched.
 
     POST   /_infra/faults  {"service": "ssm", "operation": "GetParameter", "status": 400,
-                            "code": "ThrottlingException", "message": "Rate exceeded", "count": 2}
+                            "code": "ThrottlingException", "message": "Rate exceeded", "count": 2,
+                            "after": 0}
     GET    /_infra/faults  {"rules": [...], "log": [...]}
     DELETE /_infra/faults  clears the rules and the log
 
@@ -13,7 +14,8 @@ request no rule matches reaches moto untouched.
 CloudWatch, elasticloadbalancing, tagging...). `operation` (optional: service-wide when omitted) is
 read from X-Amz-Target (JSON protocols), the Action parameter (query protocols) or the Smithy RPC v2
 path (CBOR); REST protocols carry no operation name, so only service-wide rules match them. A rule
-fails its next `count` matching requests, then lets them through; the log records every matching
+lets its first `after` matching requests through (default 0: a failure mid-way through a batch of
+writes), fails the next `count`, then lets them through; the log records every matching
 request (injected or passed) with the emulator's monotonic clock, so a test can measure the client's
 backoff. The error body is the protocol's own error shape, so botocore and the Terraform provider
 parse `code` and `message` as they would from AWS.
@@ -67,6 +69,7 @@ class Rule:
     message: str
     count: int
     remaining: int
+    after: int = 0  # matching requests still to let through before the first failure
 
     def matches(self, request: Request) -> bool:
         if request.service != self.service:
@@ -78,11 +81,11 @@ def parse_rule(data: object, rule_id: int) -> Rule:
     """A rule from the control endpoint's JSON; ValueError names what is wrong."""
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
-    unknown = set(data) - {"service", "operation", "status", "code", "message", "count"}
+    unknown = set(data) - {"service", "operation", "status", "code", "message", "count", "after"}
     if unknown:
         raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
     service, operation, code = data.get("service"), data.get("operation"), data.get("code")
-    status, count = data.get("status"), data.get("count", 1)
+    status, count, after = data.get("status"), data.get("count", 1), data.get("after", 0)
     message = data.get("message", "injected by the emulator's fault drill")
     if not isinstance(service, str) or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", service):
         raise ValueError("service: the SigV4 signing name, e.g. ssm")
@@ -94,9 +97,11 @@ def parse_rule(data: object, rule_id: int) -> Rule:
         raise ValueError("status: an HTTP error status, 400-599")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise ValueError(f"count: how many requests to fail, 1-{MAX_COUNT}")
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_COUNT:
+        raise ValueError(f"after: how many matching requests to let through first, 0-{MAX_COUNT}")
     if not isinstance(message, str):
         raise ValueError("message: a string")
-    return Rule(rule_id, service, operation, status, code, message, count, count)
+    return Rule(rule_id, service, operation, status, code, message, count, count, after)
 
 
 def identify(environ: Environ) -> Request:
@@ -221,7 +226,10 @@ class FaultInjector:
         with self._lock:
             candidates = [r for r in self._rules if r.matches(request)]
             rule = next((r for r in candidates if r.remaining > 0), None)
-            if rule is not None:
+            if rule is not None and rule.after > 0:
+                rule.after -= 1
+                rule = None  # let through, and logged as passed
+            elif rule is not None:
                 rule.remaining -= 1
             if candidates:
                 self._record(request, rule or candidates[0], injected=rule is not None)

@@ -15,6 +15,7 @@ import pytest
 from deployment_infra.emulator import Emulator
 from deployment_infra.targets import LocalTarget
 from tests.conftest import copy_project, own_emulator, run_infra
+from tests.support import faults
 
 pytestmark = pytest.mark.integration
 REGION = "af-south-1"
@@ -100,6 +101,22 @@ def test_bad_input_exits_2_and_changes_nothing(project: Any) -> None:
         result = infra(project, "set", "--env", "dev", *args)
         assert fragment in one_line_error(result, 2), args
     assert values(project, "dev") == before
+
+
+def test_a_write_failing_mid_way_changes_nothing(project: Any) -> None:
+    """The emulator refuses the second PutParameter of a batch: the first is undone, exit 1, one line."""
+    ok(infra(project, "set", "--env", "staging", "BATCH_KEEP=1", "BATCH_OLD=x"))
+    before = values(project, "staging")
+    url = project[2].url
+    faults.inject(url, "ssm", "AccessDeniedException", operation="PutParameter", after=1)
+    try:
+        failed = infra(project, "set", "--env", "staging", "BATCH_A=a", "BATCH_B=b", "--unset", "BATCH_OLD")
+    finally:
+        faults.clear(url)
+    message = one_line_error(failed, 1)
+    assert "writing the configuration of staging" in message and "AccessDeniedException" in message
+    assert "nothing changed: the 1 write(s) made before it were undone" in message
+    assert values(project, "staging") == before
 
 
 def test_unknown_environment_exits_2(project: Any) -> None:

@@ -29,9 +29,17 @@ def inject(
     count: int = 1,
     operation: str | None = None,
     message: str | None = None,
+    after: int = 0,
 ) -> dict[str, Any]:
-    """Fail the next `count` requests to `service` (and `operation`) with `code`; returns the rule."""
-    rule: dict[str, Any] = {"service": service, "code": code, "status": status, "count": count}
+    """Fail the next `count` requests to `service` (and `operation`) with `code`, after letting
+    `after` of them through; returns the rule."""
+    rule: dict[str, Any] = {
+        "service": service,
+        "code": code,
+        "status": status,
+        "count": count,
+        "after": after,
+    }
     if operation is not None:
         rule["operation"] = operation
     if message is not None:

@@ -112,6 +112,8 @@ def test_rule_matches_service_and_optional_operation() -> None:
         ({"service": "ssm", "status": 500, "code": "X", "count": 0}, "count"),
         ({"service": "ssm", "status": 500, "code": "X", "operation": "a/b"}, "operation"),
         ({"service": "ssm", "status": 500, "code": "X", "colour": "red"}, "unknown field"),
+        ({"service": "ssm", "status": 500, "code": "X", "after": -1}, "after"),
+        ({"service": "ssm", "status": 500, "code": "X", "after": True}, "after"),
     ],
 )
 def test_bad_rules_are_refused(data: object, fragment: str) -> None:
@@ -174,6 +176,18 @@ def test_control_endpoint_counts_down_logs_and_clears() -> None:
     ]
     assert client.delete(CONTROL_PATH).json == {"cleared": 1}
     assert client.get(CONTROL_PATH).json == {"rules": [], "log": []}
+
+
+def test_after_lets_the_first_requests_through_then_fails_the_next() -> None:
+    """A failure mid-way through a batch of writes: the first `after` matches reach moto."""
+    client = Client(FaultInjector(ok_app, clock=lambda: 0.0))
+    rule = {"service": "iam", "operation": "ListRoles", "after": 2, **_throttle(1)}
+    assert client.post(CONTROL_PATH, json=rule).json["rule"]["after"] == 2
+    headers = {"Authorization": AUTH.format("iam")}
+    ct = "application/x-www-form-urlencoded"
+    answers = [client.post("/", data="Action=ListRoles", headers=headers, content_type=ct) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 400, 200]
+    assert [e["injected"] for e in client.get(CONTROL_PATH).json["log"]] == [False, False, True, False]
 
 
 def test_control_endpoint_refuses_bad_input() -> None:

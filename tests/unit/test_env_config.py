@@ -229,3 +229,49 @@ def test_applying_a_diff_turns_one_side_into_the_other(a: dict[str, str], b: dic
         else:
             result[row.name] = row.right
     assert result == b
+
+
+def fail_calls(ssm: Any, operation: str, *, after: int, times: int = 1) -> None:
+    """The client's `operation` fails (AccessDenied, not retried) after `after` successful calls."""
+    from botocore.exceptions import ClientError
+
+    seen = {"n": 0}
+
+    def hook(**_: Any) -> None:
+        seen["n"] += 1
+        if after < seen["n"] <= after + times:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, operation)
+
+    ssm.meta.events.register(f"before-call.ssm.{operation}", hook)
+
+
+def test_a_write_failing_mid_way_is_undone_so_nothing_changed(ssm: Any) -> None:
+    cfg.set_values(ssm, DEV, {"KEEP": "1", "OLD": "gone?", "TIMEOUT_S": "5"})
+    before = cfg.read_config(ssm, DEV)
+    fail_calls(ssm, "PutParameter", after=2)  # the third put of the batch fails
+    with pytest.raises(
+        cfg.ConfigWriteError, match=r"nothing changed: the 3 write\(s\) made before it were undone"
+    ):
+        # sorted: A_NEW (add), B_NEW (add), OLD (remove), TIMEOUT_S (change: the failing put)
+        cfg.apply_changes(ssm, DEV, {"A_NEW": "a", "B_NEW": "b", "TIMEOUT_S": "9"}, ["OLD"])
+    assert cfg.read_config(ssm, DEV) == before
+    # the restored parameter carries the tags of a parameter `set` created
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/ngapp/dev/config/OLD")
+    assert {t["Key"] for t in tags["TagList"]} == {"Project", "Environment", "ManagedBy"}
+
+
+def test_an_undo_that_fails_names_what_stayed_written(ssm: Any) -> None:
+    fail_calls(ssm, "PutParameter", after=1)  # the second add fails
+    fail_calls(ssm, "DeleteParameter", after=0)  # and so does undoing the first
+    with pytest.raises(
+        cfg.ConfigWriteError, match=r"undoing the writes made before it failed too .*: A_NEW stayed"
+    ):
+        cfg.set_values(ssm, DEV, {"A_NEW": "a", "B_NEW": "b"})
+    assert cfg.read_config(ssm, DEV) == {"A_NEW": "a"}
+
+
+def test_a_first_write_that_fails_changed_nothing(ssm: Any) -> None:
+    fail_calls(ssm, "PutParameter", after=0)
+    with pytest.raises(cfg.ConfigWriteError, match=r"no; nothing changed$"):
+        cfg.set_values(ssm, DEV, {"A_NEW": "a"})
+    assert cfg.read_config(ssm, DEV) == {}

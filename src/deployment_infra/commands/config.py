@@ -161,10 +161,11 @@ def set_(
             f"{env} is protected: changing its configuration needs confirmation (or --yes); nothing changed"
         )
     ssm = ctx.target.client("ssm", ref.region)
-    with _aws(f"writing the configuration of {env}"):
-        changes = cfg.set_values(ssm, ref, pairs) if pairs else []
-        changes += cfg.unset(ssm, ref, unset_names) if unset_names else []
-    changes.sort(key=lambda c: c.name)
+    try:
+        with _aws(f"reading the configuration of {env}"):
+            changes = cfg.apply_changes(ssm, ref, pairs, unset_names)
+    except cfg.ConfigWriteError as failed:
+        raise InfraError(f"writing the configuration of {env}: {failed}") from None
     changed = [c for c in changes if c.action != "unchanged"]
     if as_json:
         ui.print_json({"environment": env, "target": target, "changes": [c.to_dict() for c in changes]})

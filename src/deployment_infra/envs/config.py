@@ -25,7 +25,6 @@ RESERVED = frozenset({"APP_VERSION", "PORT"})
 MANAGED_MARKER = "INFRA_CONFIG_NAMES"
 IGNORED_IN_DIFF = RESERVED | {MANAGED_MARKER}
 MAX_VALUE_BYTES = 4096  # SSM standard tier
-_DELETE_BATCH = 10  # DeleteParameters takes at most 10 names
 
 # Name words that say "secret". KEY only as a whole word (API_KEY) or a known compound, so that
 # MONKEY or KEYCLOAK_URL stay allowed; the others anywhere in the name (DBPASSWORD).
@@ -149,30 +148,13 @@ def plan_changes(
     return sorted(changes, key=lambda c: c.name)
 
 
+class ConfigWriteError(Exception):
+    """A write failed mid-way; the message says whether the writes before it were undone."""
+
+
 def set_values(ssm: Any, ref: ServiceRef, pairs: dict[str, str]) -> list[Change]:
     """Write `pairs`: all validated before any write; values already set are not rewritten."""
-    validate_pairs(pairs)
-    changes = plan_changes(read_config(ssm, ref), pairs)
-    for change in changes:
-        if change.action == "unchanged":
-            continue
-        kwargs: dict[str, Any] = {
-            "Name": parameter_name(ref, change.name),
-            "Value": change.new,
-            "Type": "String",
-            "Description": "environment variable, set by `infra config set`",
-        }
-        if change.action == "added":
-            # tags are accepted only on creation; a concurrent writer fails here instead of being lost
-            kwargs["Tags"] = [
-                {"Key": "Project", "Value": ref.project},
-                {"Key": "Environment", "Value": ref.environment},
-                {"Key": "ManagedBy", "Value": "infra-config"},
-            ]
-        else:
-            kwargs["Overwrite"] = True
-        ssm.put_parameter(**kwargs)
-    return changes
+    return apply_changes(ssm, ref, pairs)
 
 
 def unset(ssm: Any, ref: ServiceRef, names: Sequence[str]) -> list[Change]:
@@ -180,13 +162,79 @@ def unset(ssm: Any, ref: ServiceRef, names: Sequence[str]) -> list[Change]:
 
     Only the syntax is checked: a name stored by hand that `set` would refuse can still be removed.
     """
-    for name in names:
+    return apply_changes(ssm, ref, {}, names)
+
+
+def apply_changes(
+    ssm: Any, ref: ServiceRef, pairs: Mapping[str, str], unset_names: Sequence[str] = ()
+) -> list[Change]:
+    """Set `pairs` and remove `unset_names`, all or nothing.
+
+    Everything is validated before the first write. SSM has no transactions, so when a write fails
+    mid-way (throttling past the retries, a revoked permission) the writes already made are undone,
+    newest first, and ConfigWriteError says so; only if an undo fails too does it name what stayed written.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    validate_pairs(pairs)
+    for name in unset_names:
         check_name_syntax(name)
-    changes = plan_changes(read_config(ssm, ref), {}, dict.fromkeys(names))
-    doomed = [parameter_name(ref, c.name) for c in changes if c.action == "removed"]
-    for start in range(0, len(doomed), _DELETE_BATCH):
-        ssm.delete_parameters(Names=doomed[start : start + _DELETE_BATCH])
+    changes = plan_changes(read_config(ssm, ref), pairs, unset_names)
+    made: list[Change] = []
+    try:
+        for change in changes:
+            if change.action != "unchanged":
+                _write(ssm, ref, change)
+                made.append(change)
+    except (ClientError, BotoCoreError) as exc:
+        raise ConfigWriteError(_undo(ssm, ref, made, cause=exc)) from None
     return changes
+
+
+def _write(ssm: Any, ref: ServiceRef, change: Change) -> None:
+    if change.action == "removed":
+        ssm.delete_parameter(Name=parameter_name(ref, change.name))
+        return
+    kwargs: dict[str, Any] = {
+        "Name": parameter_name(ref, change.name),
+        "Value": change.new,
+        "Type": "String",
+        "Description": "environment variable, set by `infra config set`",
+    }
+    if change.action == "added":
+        # tags are accepted only on creation; a concurrent writer fails here instead of being lost
+        kwargs["Tags"] = [
+            {"Key": "Project", "Value": ref.project},
+            {"Key": "Environment", "Value": ref.environment},
+            {"Key": "ManagedBy", "Value": "infra-config"},
+        ]
+    else:
+        kwargs["Overwrite"] = True
+    ssm.put_parameter(**kwargs)
+
+
+def _undo(ssm: Any, ref: ServiceRef, made: list[Change], *, cause: Exception) -> str:
+    """Reverse `made`, newest first; the message for ConfigWriteError."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    inverse: dict[ChangeAction, ChangeAction] = {
+        "added": "removed",
+        "removed": "added",
+        "changed": "changed",
+        "unchanged": "unchanged",
+    }
+    left = list(made)
+    try:
+        while left:
+            done = left[-1]
+            _write(ssm, ref, Change(done.name, inverse[done.action], done.new, done.old))
+            left.pop()
+    except (ClientError, BotoCoreError) as exc:
+        names = ", ".join(c.name for c in left)
+        return f"{cause}; undoing the writes made before it failed too ({exc}): {names} stayed as written"
+    if not made:
+        return f"{cause}; nothing changed"
+    return f"{cause}; nothing changed: the {len(made)} write(s) made before it were undone"
 
 
 def diff_envs(a: Mapping[str, str], b: Mapping[str, str]) -> list[DiffRow]:
