@@ -155,7 +155,8 @@ def unlock(
     """Release an environment's state lock whose holder is gone (asks first; --yes in scripts).
 
     A holder still running is never unlocked; a LOCK_ID that is not the current lock changes
-    nothing (exit 2); no lock is exit 0. Example: infra unlock --env dev 1b2c-...
+    nothing (exit 2); no lock is exit 0. A preview's lock is `--env pr-N`.
+    Example: infra unlock --env dev 1b2c-...
     """
     from deployment_infra.commands import unlock as unlock_cmd
 

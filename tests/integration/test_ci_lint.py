@@ -87,5 +87,9 @@ def test_terraform_fmt_and_validate_catch_their_mistakes(tmp_path: Path) -> None
     assert steps["terraform-fmt"]["details"] == ["ugly/main.tf"]
     assert steps["terraform-validate"]["status"] == "failed"
     assert len(steps["terraform-validate"]["details"]) == 1
-    assert steps["terraform-validate"]["details"][0].startswith("bad: terraform validate: Error:")
+    # the summary and terraform's explanation, on one line
+    assert steps["terraform-validate"]["details"][0].startswith(
+        "bad: terraform validate: Reference to undeclared input variable: "
+        'An input variable with the name "undeclared" has not been declared.'
+    )
     assert not list(tmp_path.rglob(".terraform*")), "validate must leave nothing in the checked tree"

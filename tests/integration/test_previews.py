@@ -2,7 +2,8 @@
 
 Two previews come up side by side and stay isolated; a second `up` is a no-op; `list`
 shows both; the reaper, with one preview made expired and both PRs open, destroys only that one;
-`down` of the other leaves nothing: no resource tagged for it, no registry entry, no state object.
+`infra unlock --env pr-N` releases a stale lock on a preview's state; `down` of the other leaves
+nothing: no resource tagged for it, no registry entry, no state object.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import ipaddress
 import json
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -178,6 +180,19 @@ class TestPreviews:
     def test_second_up_is_a_no_op(self, project: Path, emulator: Emulator) -> None:
         answer = json.loads(ok(run_infra(project, "preview", "up", "--pr", str(KEPT), "--json")).stdout)
         assert answer["changed"] is False
+
+    def test_a_stale_preview_lock_is_released_with_env_pr_n(self, project: Path, emulator: Emulator) -> None:
+        """The lock of a run that died on another machine two days ago: `infra unlock --env pr-N`,
+        the command the lock message names, finds it on the preview's own state key and releases it."""
+        lock_id = str(uuid.uuid4())
+        key = f"previews/pr-{KEPT}/terraform.tfstate"
+        created = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+        info = {"ID": lock_id, "Operation": "OperationTypeApply", "Who": "ci@gone-runner", "Created": created}
+        s3 = client(emulator, "s3")
+        s3.put_object(Bucket=state_bucket(project), Key=f"{key}.tflock", Body=json.dumps(info).encode())
+        released = ok(run_infra(project, "unlock", "--env", f"pr-{KEPT}", lock_id, "--yes", "--json"))
+        assert json.loads(released.stdout)["released"] is True
+        assert "Contents" not in s3.list_objects_v2(Bucket=state_bucket(project), Prefix=f"{key}.tflock")
 
     def test_list_shows_both(self, project: Path, emulator: Emulator) -> None:
         found = registry(project)

@@ -23,7 +23,9 @@ import pytest
 from deployment_infra import lock_holders as lh
 from deployment_infra import state_lock as sl
 from deployment_infra import terraform as tf
+from deployment_infra.emulator import free_port
 from deployment_infra.errors import InfraError
+from tests.conftest import copy_project, run_infra
 
 STATE = "ngapp-tfstate-123456789012-af-south-1/environments/dev/terraform.tfstate"
 ENDPOINT = "http://127.0.0.1:45999"
@@ -239,6 +241,29 @@ def test_the_run_lock_refuses_a_second_run_at_once_and_dies_with_its_holder(tmp_
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("verb", ["up", "down"])
+def test_a_preview_takes_its_run_lock_before_anything_starts(tmp_path: Path, verb: str) -> None:
+    """Two runs on one preview: the second fails at once, one line, before the emulator starts."""
+    project = copy_project(tmp_path / "project")
+    work = project / ".infra" / "local" / "previews" / "pr-7"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_RUN_LOCK, str(work)], stdout=subprocess.PIPE, text=True
+    )
+    env: dict[str, str | None] = {"INFRA_EMULATOR_PORT": str(free_port()), "INFRA_TARGET": None}
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = run_infra(project, "preview", verb, "--pr", "7", env=env, timeout=60)
+        lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+        assert result.returncode == 1 and len(lines) == 1, result.stderr
+        assert lines[0].startswith(f"error: another infra run (pid {holder.pid}, `infra apply --env dev`)")
+        assert "is working on preview pr-7 (local)" in lines[0]
+        assert not list((project / ".infra").glob("emulator-*")), "the emulator started"
+    finally:
+        holder.kill()
+        holder.wait()
+        run_infra(project, "emulator", "stop", env=env, timeout=60)
 
 
 def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script_text: str) -> None:

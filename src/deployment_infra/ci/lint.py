@@ -16,7 +16,7 @@ from pathlib import Path
 from deployment_infra.ci import node, process
 from deployment_infra.ci.model import Project, StageContext, Step, StepResult
 from deployment_infra.ci.project import terraform_dirs
-from deployment_infra.terraform import Terraform, write_cli_config
+from deployment_infra.terraform import Terraform, first_error, write_cli_config
 
 # what validation never needs (fixtures stay: modules read files under tests/fixtures)
 _NOT_COPIED = (
@@ -156,7 +156,7 @@ class TerraformValidate:
                 seconds += done[1]
                 if done[0].returncode != 0:
                     failures.append(
-                        f"{rel}: terraform {args[0]}: {_first_error(done[0].stderr + done[0].stdout)}"
+                        f"{rel}: terraform {args[0]}: {first_error(done[0].stderr or done[0].stdout)}"
                     )
                     break
         tool = f"terraform {_tf_version(src)}"
@@ -181,14 +181,6 @@ def _alias_stand_ins(module: Path) -> str:
     match = re.search(r"configuration_aliases\s*=\s*\[([^\]]*)\]", text)
     aliases = re.findall(r"aws\.([a-z0-9_]+)", match.group(1)) if match else []
     return "".join(f'provider "aws" {{\n  alias = "{a}"\n}}\n' for a in aliases)
-
-
-def _first_error(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip().startswith("Error:"):
-            return line.strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0] if lines else "failed"
 
 
 def _tf_version(cwd: Path) -> str:

@@ -13,13 +13,16 @@ from typing import Any
 
 from deployment_infra import state_lock, ui
 from deployment_infra import terraform as tf
-from deployment_infra.commands.common import context, stack
+from deployment_infra.commands.common import Context, context, stack
 from deployment_infra.errors import InfraError, UsageError
-from deployment_infra.stack import NotDeployedError
+from deployment_infra.stack import NotDeployedError, Stack
 from deployment_infra.ui import print_json
 
 # Terraform's S3 backend lock ids are UUIDs; anything else cannot be a lock (checked before any work).
 _LOCK_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z")  # \Z: no trailing newline
+
+
+_PREVIEW = re.compile(r"^pr-([1-9][0-9]{0,5})\Z")
 
 
 def unlock(env: str, target: str, lock_id: str | None, yes: bool, as_json: bool) -> int:
@@ -29,7 +32,7 @@ def unlock(env: str, target: str, lock_id: str | None, yes: bool, as_json: bool)
             "failed command printed it); nothing changed"
         )
     ctx = context(target)
-    st = stack(ctx, env)
+    st = _stack(ctx, env)
     with state_lock.run_lock(st.work.base, f"{env} ({target})", f"infra unlock --env {env}"):
         try:
             ref = st.lock_ref()
@@ -65,6 +68,17 @@ def unlock(env: str, target: str, lock_id: str | None, yes: bool, as_json: bool)
         return _report(
             as_json, env, target, lock, verdict, released=True, message=f"lock {lock.id} on {env} released"
         )
+
+
+def _stack(ctx: Context, env: str) -> Stack:
+    """An environment's Stack; `pr-N` (not a configured environment) is PR N's preview, as the
+    preview's lock message names it."""
+    from deployment_infra.envs import preview
+
+    match = _PREVIEW.match(env)
+    if match and env not in ctx.settings.environments:
+        return preview.preview_stack(ctx.settings, ctx.target, preview.check_pr(int(match[1])))
+    return stack(ctx, env)
 
 
 def _report(

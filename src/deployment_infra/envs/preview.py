@@ -13,18 +13,20 @@ import ipaddress
 import json
 import shutil
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from deployment_infra import ui
+from deployment_infra import state_lock, ui
 from deployment_infra.bootstrap import Backend, known_backend
 from deployment_infra.errors import InfraError, UsageError
 from deployment_infra.settings import EnvironmentSettings, Settings
 from deployment_infra.stack import Stack
 from deployment_infra.targets import Target
+from deployment_infra.workdir import WorkDir
 
 MAX_PR = 999_999
 DEFAULT_TTL_HOURS = 72.0
@@ -271,16 +273,23 @@ def up(
     from deployment_infra.commands.lifecycle import converge
 
     check_pr(pr)
-    target.prepare()
-    registry = Registry(settings, target)
-    previous = registry.get(pr)
-    st = preview_stack(settings, target, pr, image or (previous.image if previous else None))
-    backend = _backend(settings, target)
-    changed = converge(st, backend, yes=True)
-    if changed is None:
-        return None
+    with _run_lock(settings, target, pr, f"infra preview up --pr {pr}"):
+        target.prepare()
+        registry = Registry(settings, target)
+        previous = registry.get(pr)
+        st = preview_stack(settings, target, pr, image or (previous.image if previous else None))
+        backend = _backend(settings, target)
+        changed = converge(st, backend, yes=True)
+        if changed is None:
+            return None
+        record = _record(st, pr, previous, head_sha)
+        registry.put(record)
+    return record, changed
+
+
+def _record(st: Stack, pr: int, previous: PreviewRecord | None, head_sha: str | None) -> PreviewRecord:
     now = datetime.now(UTC).replace(microsecond=0)
-    record = PreviewRecord(
+    return PreviewRecord(
         pr=pr,
         created_at=previous.created_at if previous else now,
         url=str(st.outputs().get("url", "")),
@@ -289,8 +298,6 @@ def up(
         head_sha=head_sha or (previous.head_sha if previous else None),
         image=str(st.env.variables["container_image"]),
     )
-    registry.put(record)
-    return record, changed
 
 
 def down(settings: Settings, target: Target, pr: int) -> int:
@@ -298,20 +305,28 @@ def down(settings: Settings, target: Target, pr: int) -> int:
     from deployment_infra.commands.lifecycle import destroy
 
     check_pr(pr)
-    target.prepare()
-    registry = Registry(settings, target)
-    previous = registry.get(pr)
-    st = preview_stack(settings, target, pr, previous.image if previous else None)
-    code = destroy(st, yes=True)
-    if code != 0:
-        return code
-    deregister_task_definitions(target, settings.default_region, f"{settings.project}-pr{pr}")
-    backend = known_backend(settings, target, create=False)
-    if backend is not None:
-        delete_state(target, backend, state_key(pr))
-    registry.delete(pr)
-    shutil.rmtree(st.work.base, ignore_errors=True)
+    with _run_lock(settings, target, pr, f"infra preview down --pr {pr}"):
+        target.prepare()
+        registry = Registry(settings, target)
+        previous = registry.get(pr)
+        st = preview_stack(settings, target, pr, previous.image if previous else None)
+        code = destroy(st, yes=True)
+        if code != 0:
+            return code
+        deregister_task_definitions(target, settings.default_region, f"{settings.project}-pr{pr}")
+        backend = known_backend(settings, target, create=False)
+        if backend is not None:
+            delete_state(target, backend, state_key(pr))
+        registry.delete(pr)
+        # run.lock goes too, still held: a run starting now locks a new file, after the destroy
+        shutil.rmtree(st.work.base, ignore_errors=True)
     return 0
+
+
+def _run_lock(settings: Settings, target: Target, pr: int, command: str) -> AbstractContextManager[None]:
+    """The preview's run lock (as `infra up`'s for an environment), taken before the emulator starts."""
+    work = WorkDir.of(settings, target, f"previews/{env_name(pr)}")
+    return state_lock.run_lock(work.base, f"preview pr-{pr} ({target.name})", command)
 
 
 def _backend(settings: Settings, target: Target) -> Backend:
