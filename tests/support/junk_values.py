@@ -223,10 +223,11 @@ def _docs_plan_files_junk() -> st.SearchStrategy[list[object]]:
     bad = st.one_of(
         st.sampled_from(["devplan.json", "=plan.json", "dev="]),
         ENV_JUNK.filter(lambda e: "=" not in e).map(lambda e: FileArg("plan", prefix=f"{e}=")),
-        st.just(FileArg("plan", prefix="dev=")),  # dev twice
         PLAN_FILE_JUNK.map(lambda f: FileArg(f.kind, f.content, f.name, prefix="staging=")),
     )
-    return st.tuples(st.integers(0, 2), bad).map(lambda t: [*valid[: t[0]], t[1], *valid[t[0] + 1 :]])
+    replaced = st.tuples(st.integers(0, 2), bad).map(lambda t: [*valid[: t[0]], t[1], *valid[t[0] + 1 :]])
+    # dev twice is added, not put in a slot: in dev's own slot it was the valid list again
+    return st.one_of(replaced, st.just([*valid, FileArg("plan", prefix="dev=")]))
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,8 @@ PARAMS: dict[str, Param] = {
             )
         ),
     ),
+    # `pr-N` is a preview's lock for unlock (commands/unlock.py), junk for every other --env
+    "unlock env": Param(["dev"], _one(ENV_JUNK.filter(lambda v: not re.fullmatch(r"pr-[1-9][0-9]{0,5}", v)))),
     "unlock lock_id": Param(
         ["0b1c2d3e-0000-4000-8000-000000000000"],
         _one(
