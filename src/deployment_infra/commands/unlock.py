@@ -22,9 +22,6 @@ from deployment_infra.ui import print_json
 _LOCK_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z")  # \Z: no trailing newline
 
 
-_PREVIEW = re.compile(r"^pr-([1-9][0-9]{0,5})\Z")
-
-
 def unlock(env: str, target: str, lock_id: str | None, yes: bool, as_json: bool) -> int:
     if lock_id is not None and not _LOCK_ID.match(lock_id):
         raise UsageError(
@@ -75,9 +72,9 @@ def _stack(ctx: Context, env: str) -> Stack:
     preview's lock message names it."""
     from deployment_infra.envs import preview
 
-    match = _PREVIEW.match(env)
-    if match and env not in ctx.settings.environments:
-        return preview.preview_stack(ctx.settings, ctx.target, preview.check_pr(int(match[1])))
+    pr = preview.pr_of(env)
+    if pr is not None and env not in ctx.settings.environments:
+        return preview.preview_stack(ctx.settings, ctx.target, pr)
     return stack(ctx, env)
 
 

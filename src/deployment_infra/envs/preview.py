@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import json
+import re
 import shutil
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -50,6 +51,17 @@ def check_pr(pr: int) -> int:
 
 def env_name(pr: int) -> str:
     return f"pr-{pr}"
+
+
+def pr_of(name: str) -> int | None:
+    """The PR number of a preview's environment name ("pr-12" -> 12), else None."""
+    match = re.fullmatch(r"pr-([1-9][0-9]{0,5})", name)
+    return int(match[1]) if match else None
+
+
+def work_name(pr: int) -> str:
+    """The preview's work dir under .infra/<target>/ (its Stack's and its run lock's)."""
+    return f"previews/{env_name(pr)}"
 
 
 def state_key(pr: int) -> str:
@@ -263,7 +275,7 @@ def preview_stack(settings: Settings, target: Target, pr: int, image: str | None
     )
     # The gate judges a plan against a known environment: the preview joins the settings' list.
     with_preview = dataclasses.replace(settings, environments={**settings.environments, env.name: env})
-    return Stack(with_preview, target, env, state_key=state_key(pr), work_name=f"previews/{env.name}")
+    return Stack(with_preview, target, env, state_key=state_key(pr), work_name=work_name(pr))
 
 
 def up(
@@ -325,7 +337,7 @@ def down(settings: Settings, target: Target, pr: int) -> int:
 
 def _run_lock(settings: Settings, target: Target, pr: int, command: str) -> AbstractContextManager[None]:
     """The preview's run lock (as `infra up`'s for an environment), taken before the emulator starts."""
-    work = WorkDir.of(settings, target, f"previews/{env_name(pr)}")
+    work = WorkDir.of(settings, target, work_name(pr))
     return state_lock.run_lock(work.base, f"preview pr-{pr} ({target.name})", command)
 
 
